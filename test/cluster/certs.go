@@ -20,10 +20,10 @@ import (
 // Everything is generated with crypto/x509, so a fresh machine needs no
 // openssl, and nothing is shared between runs.
 type pki struct {
-	CACert, CAKey         string // cluster CA: signs the serving cert and client certs
+	CACert, CAKey           string // cluster CA: signs the serving cert and client certs
 	ServingCert, ServingKey string // kube-apiserver serving cert for 127.0.0.1/localhost
-	AdminCert, AdminKey   string // client cert, O=system:masters
-	SAKey, SAPub          string // service-account token signing key pair
+	AdminCert, AdminKey     string // client cert, O=system:masters
+	SAKey, SAPub            string // service-account token signing key pair
 }
 
 // writePKI creates the CA, the apiserver serving certificate, an admin client

@@ -71,4 +71,3 @@ func setCondition(t *testing.T, c *cluster.Cluster, ns, name string, typ corev1.
 		t.Fatal(err)
 	}
 }
-
