@@ -58,11 +58,11 @@ const (
 
 // podCounts are the per-revision tallies calculateDiff needs.
 type podCounts struct {
-	total, old                           int // all pods; pods not at the update revision
-	newActive, oldActive                 int // not PreparingDelete
-	unavailableNew, unavailableOld       int // active, not marked, not available
-	toDeleteNew, toDeleteOld             int // active and specified-delete
-	preDeletingNew, preDeletingOld       int // PreparingDelete
+	total, old                     int // all pods; pods not at the update revision
+	newActive, oldActive           int // not PreparingDelete
+	unavailableNew, unavailableOld int // active, not marked, not available
+	toDeleteNew, toDeleteOld       int // active and specified-delete
+	preDeletingNew, preDeletingOld int // PreparingDelete
 }
 
 func countPods(cs *appsv1alpha1.CloneSet, pods []*corev1.Pod, updateRevision string, phase DiffPhase, now time.Time) podCounts {
