@@ -131,3 +131,12 @@ func testPod(t *testing.T, name string, n int, flags string) *corev1.Pod {
 	}
 	return pod
 }
+
+type testCS = appsv1alpha1.CloneSet
+
+func ptrStr(s string) *intstr.IntOrString {
+	v := intstr.FromString(s)
+	return &v
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
