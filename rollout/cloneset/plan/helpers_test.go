@@ -11,6 +11,7 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
@@ -140,3 +141,5 @@ func ptrStr(s string) *intstr.IntOrString {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func runtimeRaw(b []byte) runtime.RawExtension { return runtime.RawExtension{Raw: b} }
