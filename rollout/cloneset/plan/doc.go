@@ -13,11 +13,13 @@
 //   - diff.go: calculateDiffsWithExpectation, the numbers that drive a pass.
 //   - pass.go, scale.go, refresh.go, update.go: one pass, scale first and
 //     update only if scaling had nothing to do.
-//   - order.go: update order and scale-in victim order.
+//   - plan.go: the Plan value and its item types, what an executor carries out.
+//   - order.go, scatter.go: update order and scale-in victim order.
 //   - inplace.go, inplacestate.go: in-place eligibility and completion, and the
 //     one codec for the apps.kruise.io/inplace-update-* annotations.
-//   - revision.go, history.go: ControllerRevision data, names, choice and
-//     history truncation.
+//   - apply.go: the pod objects an executor writes for plan items (new pod,
+//     lifecycle change, in-place update, specified-delete mark).
+//   - revision.go: ControllerRevision data, names, choice and history truncation.
 //   - status.go: CloneSetStatus computed from pods, and a change check.
 //
 // Where ferry differs from Kruise on purpose the doc comment of the function

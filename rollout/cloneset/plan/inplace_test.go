@@ -38,7 +38,9 @@ func TestInPlaceUpdate(t *testing.T) {
 		{"label removed", func(p *corev1.PodTemplateSpec) { delete(p.Annotations, "note") }, map[string]string{}, `{"metadata":{"annotations":null}}`, ""},
 		{"label read by env", func(p *corev1.PodTemplateSpec) { p.Labels["tier"] = "db" }, nil, "", ReasonEnvFromMetadata},
 		{"env", func(p *corev1.PodTemplateSpec) { p.Spec.Containers[1].Env = []corev1.EnvVar{{Name: "A", Value: "1"}} }, nil, "", ReasonSpecChanged},
-		{"port", func(p *corev1.PodTemplateSpec) { p.Spec.Containers[1].Ports = []corev1.ContainerPort{{ContainerPort: 80}} }, nil, "", ReasonSpecChanged},
+		{"port", func(p *corev1.PodTemplateSpec) {
+			p.Spec.Containers[1].Ports = []corev1.ContainerPort{{ContainerPort: 80}}
+		}, nil, "", ReasonSpecChanged},
 		{"volume", func(p *corev1.PodTemplateSpec) { p.Spec.Volumes = []corev1.Volume{{Name: "v"}} }, nil, "", ReasonSpecChanged},
 		{"container added", func(p *corev1.PodTemplateSpec) {
 			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "x", Image: "x:1"})

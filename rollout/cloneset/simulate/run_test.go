@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -243,5 +244,101 @@ func TestRunScenarios(t *testing.T) {
 				t.Errorf("summary\n got  %+v\n want %+v", res.Summary, tc.summary)
 			}
 		})
+	}
+}
+
+func TestRunDeterministic(t *testing.T) {
+	cs := cloneSet(10, recreate, "30%", "20%", "10%")
+	a, err := Run(cs, DefaultScenario(10), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Run(cs, DefaultScenario(10), DefaultOptions())
+	if !slices.Equal(trace(a), trace(b)) || a.Summary != b.Summary {
+		t.Errorf("two runs differ:\n%q\n%q", trace(a), trace(b))
+	}
+	if cs.Spec.Lifecycle != nil || cs.Status.CurrentRevision != "" {
+		t.Error("Run changed its input")
+	}
+}
+
+// With --from, the two templates decide: an env change is recreated even
+// under InPlaceIfPossible, an image change is rolled in place.
+func TestRunFrom(t *testing.T) {
+	from := cloneSet(3, inPlace, "0", "1", "0")
+	envChange := from.DeepCopy()
+	envChange.Spec.Template.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A", Value: "1"}}
+	res, err := Run(envChange, DefaultScenario(3), Options{Plan: DefaultOptions().Plan, From: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.InPlace || res.Steps[0].Actions.Update != 1 || res.Summary.FinalUpdated != 3 {
+		t.Errorf("env change: %+v %q", res.Summary, trace(res))
+	}
+	if want := []string{"0/0/1 3/0/3", "0/1/0 2/0/2", "1/0/0 3/1/2"}; !slices.Equal(trace(res)[:3], want) {
+		t.Errorf("env change starts %q, want %q", trace(res)[:3], want)
+	}
+	imageChange := from.DeepCopy()
+	imageChange.Spec.Template.Spec.Containers[0].Image = "nginx:1.28"
+	res, err = Run(imageChange, DefaultScenario(3), Options{Plan: DefaultOptions().Plan, From: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Summary.InPlace || !slices.Equal(trace(res), []string{"0/0/1 3/1/2", "0/0/1 3/2/2", "0/0/1 3/3/2"}) {
+		t.Errorf("image change: %+v %q", res.Summary, trace(res))
+	}
+	// InPlaceOnly with a non-image change cannot roll
+	only := envChange.DeepCopy()
+	only.Spec.UpdateStrategy.Type = inPlaceOn
+	if _, err := Run(only, DefaultScenario(3), Options{From: from}); err == nil {
+		t.Error("InPlaceOnly env change: no error")
+	}
+}
+
+// Step 0 runs on the pods as given: with a pod not ready and no surge, the
+// first pass waits (no action) and the rollout goes on once it is ready.
+func TestRunStartsFromGivenPods(t *testing.T) {
+	cs := cloneSet(3, recreate, "0", "1", "0")
+	res, err := Run(cs, scenario("", "", "notready"), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := trace(res)
+	if len(got) < 2 || got[0] != "0/0/1 3/0/2" {
+		t.Errorf("steps %q: the not-ready pod should be marked first, for free", got)
+	}
+	// already settled: no steps, JSON says so
+	res, err = Run(cs, scenario("update", "update", "update"), DefaultOptions())
+	if err != nil || len(res.Steps) != 0 {
+		t.Fatalf("settled: %v %v", res.Steps, err)
+	}
+	var b strings.Builder
+	if err := WriteJSON(&b, res); err != nil || b.String() != "{\"steps\":[]}\n" {
+		t.Errorf("json %q %v", b.String(), err)
+	}
+	if line := SummaryLine(res.Summary); line != "nothing to do: 3 pods, 3 updated" {
+		t.Errorf("summary %q", line)
+	}
+}
+
+func TestLoadScenario(t *testing.T) {
+	sc, err := LoadScenario([]byte("currentRevision: update\npods:\n- {name: a, revision: update, ready: true, available: false}\n- {specifiedDelete: true, lifecycleState: PreparingDelete}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.CurrentRevision != RevisionUpdate || len(sc.Pods) != 2 || sc.Pods[0].available() || !sc.Pods[1].ready() || !sc.Pods[1].SpecifiedDelete {
+		t.Errorf("scenario %+v", sc)
+	}
+	for _, bad := range []string{
+		"pods:\n- {revision: old}\n",
+		"pods:\n- {lifecycleState: Sleeping}\n",
+		"pods:\n- {ready: false, available: true}\n",
+		"pods:\n- {name: a}\n- {name: a}\n",
+		"pods:\n- {nmae: a}\n",
+		"currentRevision: latest\n",
+	} {
+		if _, err := LoadScenario([]byte(bad)); !errors.Is(err, ErrBadScenario) {
+			t.Errorf("%q: error %v, want ErrBadScenario", bad, err)
+		}
 	}
 }
