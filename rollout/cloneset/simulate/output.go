@@ -38,6 +38,13 @@ func WriteText(w io.Writer, title string, res *Result) error {
 	if title != "" {
 		fmt.Fprintln(tw, title)
 	}
+	if len(res.Steps) == 0 {
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(w, SummaryLine(res.Summary))
+		return err
+	}
 	fmt.Fprintln(tw, "STEP\tPHASE\tPLAN\tCREATE\tDELETE\tUPDATE\tTOTAL\tUPDATED\tREADY")
 	for i, s := range res.Steps {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", i, s.Phase, Highlights(s.Plan),
