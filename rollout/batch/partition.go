@@ -1,0 +1,92 @@
+package batch
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// percentPattern is the accepted percent syntax: digits, an optional decimal
+// fraction, then "%". Signs, exponents, "NaN%" and "Inf%" (which
+// strconv.ParseFloat would accept) are refused before parsing.
+var percentPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?%$`)
+
+// parsePercent returns the number in front of the "%" of a partition string
+// such as "50%" or "99.99%". Values above 100% are refused: a partition can not
+// keep more pods on the old revision than exist.
+func parsePercent(s string) (float64, error) {
+	if !percentPattern.MatchString(s) {
+		return 0, fmt.Errorf("%q is neither an integer nor a percent like \"50%%\"", s)
+	}
+	v, err := strconv.ParseFloat(s[:len(s)-1], 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q: %w", s, err)
+	}
+	if v > 100 {
+		return 0, fmt.Errorf("%q is above 100%%", s)
+	}
+	return v, nil
+}
+
+// PartitionReplicas resolves a CloneSet partition (an int or a percent string)
+// against replicas to the number of pods kept on the old revision, rounding as
+// OpenKruise's CalculatePartitionReplicas does, so "batch k of n" always names
+// the same pods the controller keeps back:
+//
+//  1. an int is taken as is; a percent p gives ceil(p × replicas / 100), so any
+//     percent above 0% keeps at least one old pod;
+//  2. if that lands on all replicas, replicas > 1 and the value is a percent
+//     other than "100%", it becomes replicas-1, so any percent below 100%
+//     updates at least one pod;
+//  3. the result is clamped to [0, replicas] (a partition above replicas, which
+//     OpenKruise allows, holds every pod).
+//
+// Truth table (replicas × partition → pods kept on the old revision):
+//
+//	replicas  partition  ceil    rule 2  result
+//	9         99%        8.91→9  9→8     8
+//	10        90%        9       –       9
+//	10        1%         0.1→1   –       1
+//	999       99.99%     998.9→999 999→998 998
+//	99        100%       99      exempt  99
+//	1         99%        1       1 ≤ 1   1
+//	0         99%        0       –       0
+//	10        10 (int)   10      int     10
+//	10        15 (int)   15      int     10 (clamped)
+//	10        100.0%     10      10→9    9 (only the exact "100%" is exempt)
+//
+// Percents may carry a fraction ("99.99%"), as OpenKruise's own helper allows;
+// a string without "%" (such as "5") is an error, as it is for OpenKruise.
+// A negative int resolves to 0, as OpenKruise clamps it; Parse refuses
+// negative entries in a plan before they get here.
+func PartitionReplicas(partition intstr.IntOrString, replicas int32) (int32, error) {
+	total := max(int64(replicas), 0)
+	var v int64
+	switch partition.Type {
+	case intstr.Int:
+		v = int64(partition.IntVal)
+	case intstr.String:
+		p, err := parsePercent(partition.StrVal)
+		if err != nil {
+			return 0, fmt.Errorf("invalid partition: %w", err)
+		}
+		v = int64(math.Ceil(p * float64(total) / 100))
+		if total > 1 && v == total && partition.StrVal != "100%" {
+			v = total - 1
+		}
+	default:
+		return 0, fmt.Errorf("invalid partition: unknown IntOrString type %d", partition.Type)
+	}
+	return int32(min(max(v, 0), total)), nil
+}
+
+// formatValue prints a partition the way it is written in git: 5 or "50%".
+func formatValue(v intstr.IntOrString) string {
+	if v.Type == intstr.Int {
+		return strconv.Itoa(int(v.IntVal))
+	}
+	return v.StrVal
+}
