@@ -15,8 +15,8 @@ import (
 var percentPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?%$`)
 
 // parsePercent returns the number in front of the "%" of a partition string
-// such as "50%" or "99.99%". Values above 100% are refused: a partition can not
-// keep more pods on the old revision than exist.
+// such as "50%" or "99.99%". Above 100% is allowed here, as OpenKruise allows
+// it on a CloneSet (it holds every pod); Parse refuses it in a plan.
 func parsePercent(s string) (float64, error) {
 	if !percentPattern.MatchString(s) {
 		return 0, fmt.Errorf("%q is neither an integer nor a percent like \"50%%\"", s)
@@ -24,9 +24,6 @@ func parsePercent(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s[:len(s)-1], 64)
 	if err != nil {
 		return 0, fmt.Errorf("%q: %w", s, err)
-	}
-	if v > 100 {
-		return 0, fmt.Errorf("%q is above 100%%", s)
 	}
 	return v, nil
 }
@@ -57,9 +54,12 @@ func parsePercent(s string) (float64, error) {
 //	10        10 (int)   10      int     10
 //	10        15 (int)   15      int     10 (clamped)
 //	10        100.0%     10      10→9    9 (only the exact "100%" is exempt)
+//	10        150%       15      15→14   10 (clamped; the rule-2 step is moot)
 //
 // Percents may carry a fraction ("99.99%"), as OpenKruise's own helper allows;
-// a string without "%" (such as "5") is an error, as it is for OpenKruise.
+// a string without "%" (such as "5"), a sign or an exponent is an error.
+// rollout/cloneset/plan resolves partitions for the engine the same way;
+// TestPartitionReplicasMatchesEngine keeps the two in step.
 // A negative int resolves to 0, as OpenKruise clamps it; Parse refuses
 // negative entries in a plan before they get here.
 func PartitionReplicas(partition intstr.IntOrString, replicas int32) (int32, error) {

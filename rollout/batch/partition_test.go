@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
 )
 
 func TestPartitionReplicas(t *testing.T) {
@@ -39,7 +41,7 @@ func TestPartitionReplicas(t *testing.T) {
 		{10, intstr.FromInt32(-3), 0, false},
 		{-1, intstr.FromString("50%"), 0, false},
 		// Syntax that ParseFloat would take but a partition must not.
-		{10, intstr.FromString("101%"), 0, true},
+		{10, intstr.FromString("150%"), 10, false},
 		{10, intstr.FromString("-5%"), 0, true},
 		{10, intstr.FromString("1e2%"), 0, true},
 		{10, intstr.FromString("NaN%"), 0, true},
@@ -84,6 +86,33 @@ func TestPartitionReplicasInvariants(t *testing.T) {
 				t.Fatalf("%d%% of %d = %d, below %d for a smaller percent", pct, replicas, got, prev)
 			}
 			prev = got
+		}
+	}
+}
+
+// TestPartitionReplicasMatchesEngine: "batch k of n" must name the pods the
+// engine keeps back, so both resolutions agree wherever both accept a value.
+func TestPartitionReplicasMatchesEngine(t *testing.T) {
+	var values []intstr.IntOrString
+	for n := int32(0); n <= 25; n++ {
+		values = append(values, intstr.FromInt32(n))
+	}
+	for _, p := range []string{"0%", "0.01%", "1%", "12.5%", "14.3%", "33.3%", "50%", "66.67%", "90%", "99%", "99.99%", "100%", "100.0%", "150%"} {
+		values = append(values, intstr.FromString(p))
+	}
+	for replicas := int32(0); replicas <= 40; replicas++ {
+		for _, v := range values {
+			ours, err := PartitionReplicas(v, replicas)
+			if err != nil {
+				t.Fatalf("PartitionReplicas(%s, %d): %v", formatValue(v), replicas, err)
+			}
+			engine, err := plan.PartitionReplicas(&v, int(replicas))
+			if err != nil {
+				t.Fatalf("plan.PartitionReplicas(%s, %d): %v", formatValue(v), replicas, err)
+			}
+			if int(ours) != engine {
+				t.Errorf("%s of %d: batch says %d, engine says %d", formatValue(v), replicas, ours, engine)
+			}
 		}
 	}
 }

@@ -73,8 +73,12 @@ func parseEntry(text string) (intstr.IntOrString, error) {
 		return intstr.IntOrString{}, errors.New("empty entry")
 	}
 	if strings.HasSuffix(text, "%") {
-		if _, err := parsePercent(text); err != nil {
+		p, err := parsePercent(text)
+		if err != nil {
 			return intstr.IntOrString{}, err
+		}
+		if p > 100 {
+			return intstr.IntOrString{}, fmt.Errorf("%q is above 100%%", text)
 		}
 		return intstr.FromString(text), nil
 	}
