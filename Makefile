@@ -5,7 +5,7 @@
 #   make test       unit tests + e2e tests against a real local control plane
 #   make bench      benchmarks (ratios against peers measured in the same run)
 #   make lint       gofmt + go vet
-#   make generate   regenerate deploy/crds from the kruise-api types
+#   make generate   regenerate deepcopy code and deploy/crds (kruise-api + ferry's GitSync)
 #
 # The first run on a machine builds the control plane from Go modules
 # (7-10 minutes on 2 cores) and caches it in ~/.cache/ferry.
@@ -55,6 +55,7 @@ lint:
 	$(GO) vet ./...
 
 generate:
+	$(GO) generate ./api/... ./rollout/schedule/...
 	$(GO) run ./hack/gencrds -out deploy/crds
 
 clean:
