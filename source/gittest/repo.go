@@ -205,3 +205,22 @@ func (r *Repo) nextTime() time.Time {
 }
 
 func (r *Repo) nextDate() string { return r.nextTime().Format(time.RFC3339) }
+
+// TagSigned creates an annotated tag on HEAD signed by key (with go-git)
+// and pushes it.
+func (r *Repo) TagSigned(name, msg string, key *openpgp.Entity) {
+	r.t.Helper()
+	repo, err := git.PlainOpen(r.Work)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	head, err := repo.Head()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	tagger := &object.Signature{Name: "Test Author", Email: "author@example.com", When: r.nextTime()}
+	if _, err := repo.CreateTag(name, head.Hash(), &git.CreateTagOptions{Tagger: tagger, Message: msg, SignKey: key}); err != nil {
+		r.t.Fatal(err)
+	}
+	r.Git("push", "--quiet", "origin", "refs/tags/"+name)
+}
