@@ -95,11 +95,18 @@ func SameRepository(a, b string) bool {
 
 // repositoryKey reduces a URL to host[:port]/path for comparison.
 func repositoryKey(raw string) (string, bool) {
-	ep, err := transport.NewEndpoint(strings.TrimSpace(raw))
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", false
+	}
+	ep, err := transport.NewEndpoint(raw)
 	if err != nil {
 		return "", false
 	}
 	path := strings.TrimSuffix(strings.Trim(ep.Path, "/"), ".git")
+	if path == "" {
+		return "", false
+	}
 	host := strings.ToLower(ep.Host)
 	if ep.Port != 0 && !isDefaultPort(ep.Protocol, ep.Port) {
 		host += ":" + strconv.Itoa(ep.Port)
