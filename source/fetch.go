@@ -156,15 +156,20 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (Result, error) {
 	return snap.result(req.LastRevision, fetched), nil
 }
 
-// lsRemote lists the remote references with annotated tags peeled.
+// lsRemote counts and runs listRefs.
 func (f *Fetcher) lsRemote(ctx context.Context, req Request, ep *transport.Endpoint, timeout time.Duration) ([]*plumbing.Reference, error) {
+	f.stats.lsRemotes.Add(1)
+	return listRefs(ctx, req, ep, timeout)
+}
+
+// listRefs lists the remote references with annotated tags peeled.
+func listRefs(ctx context.Context, req Request, ep *transport.Endpoint, timeout time.Duration) ([]*plumbing.Reference, error) {
 	method, att, err := req.Auth.transportFor(ep, timeout)
 	if err != nil {
 		return nil, newError("ls-remote", req.URL, ErrInvalid, err, nil)
 	}
 	ca, cert, key := req.Auth.tlsOptions()
 	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{req.URL}})
-	f.stats.lsRemotes.Add(1)
 	refs, err := remote.ListContext(ctx, &git.ListOptions{
 		Auth: method, CABundle: ca, ClientCert: cert, ClientKey: key,
 		PeelingOption: git.AppendPeeled,
@@ -208,14 +213,20 @@ func (f *Fetcher) transfer(ctx context.Context, req Request, ep *transport.Endpo
 // pinnedRef is where a commit fetched by hash is recorded in the store.
 const pinnedRef = "refs/ferry/pinned"
 
+// fetchInto counts and runs fetchRefs.
 func (f *Fetcher) fetchInto(ctx context.Context, st *memory.Storage, req Request, ep *transport.Endpoint, specs []config.RefSpec, depth int, timeout time.Duration) error {
+	f.stats.fetches.Add(1)
+	return fetchRefs(ctx, st, req, ep, specs, depth, timeout)
+}
+
+// fetchRefs fetches specs from req.URL into st, without tags.
+func fetchRefs(ctx context.Context, st *memory.Storage, req Request, ep *transport.Endpoint, specs []config.RefSpec, depth int, timeout time.Duration) error {
 	method, att, err := req.Auth.transportFor(ep, timeout)
 	if err != nil {
 		return newError("fetch", req.URL, ErrInvalid, err, nil)
 	}
 	ca, cert, key := req.Auth.tlsOptions()
 	remote := git.NewRemote(st, &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{req.URL}})
-	f.stats.fetches.Add(1)
 	err = remote.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: git.DefaultRemoteName,
 		RefSpecs:   specs,

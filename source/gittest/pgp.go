@@ -3,6 +3,7 @@ package gittest
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -10,10 +11,14 @@ import (
 )
 
 // NewPGPKey generates an OpenPGP key (EdDSA, quick to make) for signing
-// test commits.
+// test commits. The key is dated 2020-01-01 and never expires, so commits
+// with fixed test dates can be signed and verified.
 func NewPGPKey(t testing.TB, name, email string) *openpgp.Entity {
 	t.Helper()
-	e, err := openpgp.NewEntity(name, "", email, &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA})
+	e, err := openpgp.NewEntity(name, "", email, &packet.Config{
+		Algorithm: packet.PubKeyAlgoEdDSA,
+		Time:      func() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
