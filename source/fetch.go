@@ -191,11 +191,13 @@ func (f *Fetcher) transfer(ctx context.Context, req Request, ep *transport.Endpo
 		specs = []config.RefSpec{config.RefSpec(target.Commit.String() + ":" + pinnedRef)}
 	}
 	err := f.fetchInto(ctx, st, req, ep, specs, depth, timeout)
-	if errors.Is(err, git.ErrExactSHA1NotSupported) {
+	if target.Name == "" && (errors.Is(err, git.ErrExactSHA1NotSupported) || errors.Is(err, ErrTransient)) {
 		// The server does not serve unadvertised commits by hash (plain
 		// git-upload-pack over ssh and file without
-		// uploadpack.allowReachableSHA1InWant). Fetch all branches and tags
-		// in full and look the commit up; this happens once per pin.
+		// uploadpack.allowReachableSHA1InWant), or it refused this one
+		// ("not our ref" arrives as untyped text). Fetch all branches and
+		// tags in full and look the commit up: a missing commit then ends
+		// as a typed ErrNotFound. This happens once per pin.
 		st = memory.NewStorage()
 		specs = []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
 		err = f.fetchInto(ctx, st, req, ep, specs, 0, timeout)

@@ -179,6 +179,9 @@ func TestFetchNotFound(t *testing.T) {
 	root := t.TempDir()
 	repo := gittest.NewRepo(t, root, "app.git")
 	repo.Commit(map[string]string{"v": "1"}, "one")
+	bySHA := gittest.NewRepo(t, root, "by-sha.git")
+	bySHA.Commit(map[string]string{"v": "1"}, "one")
+	bySHA.AllowFetchBySHA() // the server answers "not our ref" for a missing commit
 	srv := gittest.NewHTTPServer(t, root, gittest.HTTPOptions{})
 	tests := []struct {
 		name string
@@ -187,6 +190,7 @@ func TestFetchNotFound(t *testing.T) {
 		{"missing branch", Request{URL: srv.RepoURL("app.git"), Ref: Ref{Branch: "nope"}}},
 		{"missing tag", Request{URL: srv.RepoURL("app.git"), Ref: Ref{Tag: "v9"}}},
 		{"missing commit", Request{URL: repo.FileURL(), Ref: Ref{Commit: "0123456789012345678901234567890123456789"}}},
+		{"missing commit, fetch by hash allowed", Request{URL: bySHA.FileURL(), Ref: Ref{Commit: "0123456789012345678901234567890123456789"}}},
 		{"missing repository http", Request{URL: srv.RepoURL("other.git")}},
 		{"missing repository file", Request{URL: "file://" + root + "/other.git"}},
 	}
@@ -226,5 +230,63 @@ func TestFetchTimeout(t *testing.T) {
 	_, err := NewFetcher(FetcherOptions{Timeout: 300 * time.Millisecond}).Fetch(context.Background(), Request{URL: url + "/app.git"})
 	if !errors.Is(err, ErrTransient) {
 		t.Fatalf("err = %v, want ErrTransient", err)
+	}
+}
+
+// A burst of polls for one source (webhook plus timer) transfers once.
+func TestFetchConcurrentSameSource(t *testing.T) {
+	root := t.TempDir()
+	repo := gittest.NewRepo(t, root, "app.git")
+	want := repo.Commit(map[string]string{"v": "1"}, "one")
+	srv := gittest.NewHTTPServer(t, root, gittest.HTTPOptions{})
+	f := NewFetcher(DefaultFetcherOptions())
+	req := Request{URL: srv.RepoURL("app.git")}
+	const n = 6
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			res, err := f.Fetch(context.Background(), req)
+			if err == nil && res.Hash.String() != want {
+				err = errors.New("wrong commit " + res.Hash.String())
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.Stats(); got != (Stats{LsRemotes: n, Fetches: 1, CacheHits: n - 1}) {
+		t.Errorf("stats = %+v, want %d ls-remotes and one fetch", got, n)
+	}
+}
+
+// The cache keeps MaxCacheEntries snapshots and evicts the least recently
+// used one.
+func TestFetchCacheEviction(t *testing.T) {
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	repo.Commit(map[string]string{"v": "1"}, "one")
+	repo.Tag("a", "")
+	repo.Tag("b", "")
+	f := NewFetcher(FetcherOptions{MaxCacheEntries: 2})
+	fetch := func(tag string) bool {
+		return mustFetch(t, f, Request{URL: repo.FileURL(), Ref: Ref{Tag: tag}}).Fetched
+	}
+	fetch("a")
+	fetch("b")
+	if fetch("a") {
+		t.Error("a was evicted while the cache had room")
+	}
+	fetch("") // HEAD: evicts b, the least recently used
+	if fetch("a") {
+		t.Error("a was evicted; b was older")
+	}
+	if !fetch("b") {
+		t.Error("b was not evicted")
+	}
+	f.Forget(repo.FileURL())
+	if !fetch("a") {
+		t.Error("Forget kept a snapshot")
 	}
 }

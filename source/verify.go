@@ -70,6 +70,40 @@ func VerifyTag(tag *object.Tag, keyring *Keyring, now time.Time) (Signer, error)
 	return verifyObject("tag", tag.Hash, tag.PGPSignature, tag.EncodeWithoutSignature, keyring, now)
 }
 
+// VerifyMode is GitSync's spec.verify.mode: which signatures are required.
+type VerifyMode string
+
+const (
+	ModeHEAD       VerifyMode = "HEAD"       // the commit
+	ModeTag        VerifyMode = "Tag"        // the annotated tag the ref names
+	ModeTagAndHEAD VerifyMode = "TagAndHEAD" // both
+)
+
+// VerifyResult applies mode to a fetched Result and returns the signer of
+// the last object checked (the commit, except in Tag mode). The tag modes
+// need a Result fetched for an annotated tag: a branch is ErrInvalid, and
+// a lightweight tag, which cannot carry a signature, is ErrUnsignedCommit.
+func VerifyResult(res Result, mode VerifyMode, keyring *Keyring, now time.Time) (Signer, error) {
+	switch mode {
+	case ModeHEAD:
+		return Verify(res.Commit, keyring, now)
+	case ModeTag, ModeTagAndHEAD:
+	default:
+		return Signer{}, errorf("verify", "", ErrInvalid, "unknown verify mode %q (want HEAD, Tag or TagAndHEAD)", mode)
+	}
+	if !res.RefName.IsTag() {
+		return Signer{}, errorf("verify", "", ErrInvalid, "verify mode %s needs a tag ref, got %q", mode, res.RefName)
+	}
+	if res.Tag == nil {
+		return Signer{}, errorf("verify", "", ErrUnsignedCommit, "tag %s is lightweight and cannot be signed", res.RefName.Short())
+	}
+	s, err := VerifyTag(res.Tag, keyring, now)
+	if err != nil || mode == ModeTag {
+		return s, err
+	}
+	return Verify(res.Commit, keyring, now)
+}
+
 func verifyObject(kind string, id plumbing.Hash, sig string, encode func(plumbing.EncodedObject) error, keyring *Keyring, now time.Time) (Signer, error) {
 	fail := func(k error, format string, args ...any) (Signer, error) {
 		return Signer{}, errorf("verify", "", k, "%s %s: "+format, append([]any{kind, id}, args...)...)

@@ -118,3 +118,42 @@ func TestKeyringFromSecretInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyResultModes(t *testing.T) {
+	key := gittest.NewPGPKey(t, "Release Bot", "release@example.com")
+	keyring, err := KeyringFromSecret(map[string][]byte{"k.asc": gittest.ArmoredPublicKey(t, key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	repo.Commit(map[string]string{"v": "1"}, "unsigned commit")
+	repo.TagSigned("signed-tag-unsigned-commit", "r1", key)
+	repo.CommitSigned(map[string]string{"v": "2"}, "signed commit", key)
+	repo.TagSigned("both-signed", "r2", key)
+	repo.Tag("light", "")
+	f := NewFetcher(DefaultFetcherOptions())
+	fetch := func(ref Ref) Result { return mustFetch(t, f, Request{URL: repo.FileURL(), Ref: ref}) }
+	now := time.Now()
+
+	tests := []struct {
+		ref  Ref
+		mode VerifyMode
+		want error // nil: verified
+	}{
+		{Ref{Branch: "main"}, ModeHEAD, nil},
+		{Ref{Branch: "main"}, ModeTag, ErrInvalid},
+		{Ref{Branch: "main"}, "head", ErrInvalid},
+		{Ref{Tag: "signed-tag-unsigned-commit"}, ModeTag, nil},
+		{Ref{Tag: "signed-tag-unsigned-commit"}, ModeHEAD, ErrUnsignedCommit},
+		{Ref{Tag: "signed-tag-unsigned-commit"}, ModeTagAndHEAD, ErrUnsignedCommit},
+		{Ref{Tag: "both-signed"}, ModeTagAndHEAD, nil},
+		{Ref{Tag: "light"}, ModeTag, ErrUnsignedCommit},
+		{Ref{Tag: "light"}, ModeHEAD, nil},
+	}
+	for _, tt := range tests {
+		_, err := VerifyResult(fetch(tt.ref), tt.mode, keyring, now)
+		if (tt.want == nil && err != nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+			t.Errorf("%s, mode %s: err = %v, want %v", tt.ref, tt.mode, err, tt.want)
+		}
+	}
+}
