@@ -34,4 +34,27 @@
 //
 // Error strings never contain credentials: secret values from the Secret and
 // the userinfo of URLs are scrubbed before a message is built (see [Error]).
+//
+// # From the GitOps loop
+//
+// One Fetcher per process; per GitSync and poll, roughly:
+//
+//	auth, err := source.AuthFromSecret(secret.Data, gs.Spec.URL)     // nil Secret: anonymous
+//	res, err := fetcher.Fetch(ctx, source.Request{
+//		URL: gs.Spec.URL, Ref: gs.Spec.Ref, Auth: auth,
+//		LastRevision: gs.Status.LastAppliedRevision, Timeout: gs.Spec.Timeout,
+//	})
+//	if gs.Spec.Verify != nil {
+//		keyring, err := source.KeyringFromSecret(verifySecret.Data)
+//		signer, err := source.VerifyResult(res, gs.Spec.Verify.Mode, keyring, now)
+//	}
+//	tree, err := res.Commit.Tree()                                    // render reads this
+//	delay := source.NextPoll(source.DefaultPollOptions(), gs.Spec.Interval, failures, rng)
+//
+// Mount a [Receiver] at /hook/ and have its PushFunc enqueue the GitSyncs
+// whose URL matches one of Push.RepoURLs ([SameRepository]); the next Fetch
+// then costs one ls-remote plus the transfer of the new commit.
+//
+// Package gittest serves real repositories over file://, HTTP and SSH on
+// loopback for tests of the loop itself.
 package source
