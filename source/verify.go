@@ -1,0 +1,181 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Keyring is the set of OpenPGP public keys a GitSync trusts.
+type Keyring struct {
+	entities openpgp.EntityList
+}
+
+// KeyringFromSecret reads every "*.asc" key of a Secret (armored OpenPGP
+// public keys, one or more per key, as Flux expects them). A Secret
+// without any is ErrInvalid: verification that trusts nobody is a typo.
+func KeyringFromSecret(data map[string][]byte) (*Keyring, error) {
+	names := make([]string, 0, len(data))
+	for name := range data {
+		if strings.HasSuffix(name, ".asc") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil, errorf("verify", "", ErrInvalid, "verification secret has no *.asc public keys")
+	}
+	k := &Keyring{}
+	for _, name := range names {
+		list, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(data[name]))
+		if err != nil {
+			return nil, errorf("verify", "", ErrInvalid, "secret key %q: not an armored OpenPGP key ring: %v", name, err)
+		}
+		k.entities = append(k.entities, list...)
+	}
+	return k, nil
+}
+
+// Signer names the key behind a valid signature, for status and events.
+type Signer struct {
+	KeyID       string // 16 hex digits of the signing (sub)key, as gpg prints it
+	Fingerprint string // 40 hex digits of the primary key
+	Identity    string // a user id of the key, "Name <email>"
+}
+
+// Verify checks the OpenPGP signature of commit against keyring at time
+// now (key expiry and revocation are judged then). A zero now judges them at
+// the signature's creation time, as `git verify-commit` does when it accepts
+// a since-expired key.
+//
+// The outcomes: a Signer, or ErrUnsignedCommit (no signature), or
+// ErrUntrustedSignature (unknown key, bad or multiple signatures, SSH
+// signature); the message names the commit and the signing key id.
+func Verify(commit *object.Commit, keyring *Keyring, now time.Time) (Signer, error) {
+	return verifyObject("commit", commit.Hash, commit.PGPSignature, commit.EncodeWithoutSignature, keyring, now)
+}
+
+// VerifyTag is Verify for an annotated tag (GitSync verify mode Tag).
+func VerifyTag(tag *object.Tag, keyring *Keyring, now time.Time) (Signer, error) {
+	return verifyObject("tag", tag.Hash, tag.PGPSignature, tag.EncodeWithoutSignature, keyring, now)
+}
+
+// VerifyMode is GitSync's spec.verify.mode: which signatures are required.
+type VerifyMode string
+
+const (
+	ModeHEAD       VerifyMode = "HEAD"       // the commit
+	ModeTag        VerifyMode = "Tag"        // the annotated tag the ref names
+	ModeTagAndHEAD VerifyMode = "TagAndHEAD" // both
+)
+
+// VerifyResult applies mode to a fetched Result and returns the signer of
+// the last object checked (the commit, except in Tag mode). The tag modes
+// need a Result fetched for an annotated tag: a branch is ErrInvalid, and
+// a lightweight tag, which cannot carry a signature, is ErrUnsignedCommit.
+func VerifyResult(res Result, mode VerifyMode, keyring *Keyring, now time.Time) (Signer, error) {
+	switch mode {
+	case ModeHEAD:
+		return Verify(res.Commit, keyring, now)
+	case ModeTag, ModeTagAndHEAD:
+	default:
+		return Signer{}, errorf("verify", "", ErrInvalid, "unknown verify mode %q (want HEAD, Tag or TagAndHEAD)", mode)
+	}
+	if !res.RefName.IsTag() {
+		return Signer{}, errorf("verify", "", ErrInvalid, "verify mode %s needs a tag ref, got %q", mode, res.RefName)
+	}
+	if res.Tag == nil {
+		return Signer{}, errorf("verify", "", ErrUnsignedCommit, "tag %s is lightweight and cannot be signed", res.RefName.Short())
+	}
+	s, err := VerifyTag(res.Tag, keyring, now)
+	if err != nil || mode == ModeTag {
+		return s, err
+	}
+	return Verify(res.Commit, keyring, now)
+}
+
+func verifyObject(kind string, id plumbing.Hash, sig string, encode func(plumbing.EncodedObject) error, keyring *Keyring, now time.Time) (Signer, error) {
+	fail := func(k error, format string, args ...any) (Signer, error) {
+		return Signer{}, errorf("verify", "", k, "%s %s: "+format, append([]any{kind, id}, args...)...)
+	}
+	if keyring == nil || len(keyring.entities) == 0 {
+		return fail(ErrInvalid, "no keyring to verify against")
+	}
+	if strings.TrimSpace(sig) == "" {
+		return fail(ErrUnsignedCommit, "no signature")
+	}
+	if strings.HasPrefix(strings.TrimSpace(sig), "-----BEGIN SSH SIGNATURE") {
+		return fail(ErrUntrustedSignature, "SSH signature; only OpenPGP keys are supported")
+	}
+	if n := strings.Count(sig, "-----BEGIN PGP SIGNATURE-----"); n != 1 {
+		// Two blocks could pair a valid signature with other content.
+		return fail(ErrUntrustedSignature, "%d signature blocks, want exactly one", n)
+	}
+	issuer, created, err := signatureIssuer(sig)
+	if err != nil {
+		return fail(ErrUntrustedSignature, "unreadable signature: %v", err)
+	}
+	signed := &plumbing.MemoryObject{}
+	if err := encode(signed); err != nil {
+		return fail(ErrInvalid, "encode: %v", err)
+	}
+	r, err := signed.Reader()
+	if err != nil {
+		return fail(ErrInvalid, "encode: %v", err)
+	}
+	at := now
+	if at.IsZero() {
+		at = created
+	}
+	entity, err := openpgp.CheckArmoredDetachedSignature(keyring.entities, r, strings.NewReader(sig),
+		&packet.Config{Time: func() time.Time { return at }})
+	switch {
+	case errors.Is(err, pgperrors.ErrUnknownIssuer):
+		return fail(ErrUntrustedSignature, "signed by key %s, which is not in the keyring", issuer)
+	case err != nil:
+		return fail(ErrUntrustedSignature, "signature by key %s does not verify: %v", issuer, err)
+	}
+	return signerOf(entity, issuer), nil
+}
+
+// signatureIssuer reads the key id and creation time from an armored
+// signature without verifying it, so failures can name the key.
+func signatureIssuer(armored string) (string, time.Time, error) {
+	block, err := armor.Decode(strings.NewReader(armored))
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	p, err := packet.Read(block.Body)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	sig, ok := p.(*packet.Signature)
+	if !ok {
+		return "", time.Time{}, fmt.Errorf("first packet is %T, not a signature", p)
+	}
+	switch {
+	case sig.IssuerKeyId != nil:
+		return fmt.Sprintf("%016X", *sig.IssuerKeyId), sig.CreationTime, nil
+	case len(sig.IssuerFingerprint) >= 8:
+		return fmt.Sprintf("%X", sig.IssuerFingerprint[len(sig.IssuerFingerprint)-8:]), sig.CreationTime, nil
+	}
+	return "unknown", sig.CreationTime, nil
+}
+
+func signerOf(e *openpgp.Entity, keyID string) Signer {
+	s := Signer{KeyID: keyID, Fingerprint: fmt.Sprintf("%X", e.PrimaryKey.Fingerprint)}
+	if id := e.PrimaryIdentity(); id != nil {
+		s.Identity = id.Name
+	}
+	return s
+}
