@@ -171,7 +171,7 @@ func fieldErrors(t *testing.T, err error) []FieldError {
 	return out
 }
 
-func toYAML(t *testing.T, v any) string {
+func toYAML(t testing.TB, v any) string {
 	t.Helper()
 	data, err := yaml.Marshal(v)
 	if err != nil {
@@ -184,7 +184,7 @@ func goldenFile(input string) string {
 	return strings.TrimSuffix(input, ".yaml") + ".golden.yaml"
 }
 
-func readYAML(t *testing.T, file string, v any) {
+func readYAML(t testing.TB, file string, v any) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
