@@ -46,6 +46,9 @@ type Handler struct {
 	// SkipNamespaces are never injected (ferry's own, kube-system), even if
 	// the webhook configuration sends them.
 	SkipNamespaces []string
+	// Ready, when set, must be true for a pod to be injected; until then
+	// pods are denied, so none is admitted against a half-filled cache.
+	Ready func() bool
 	// Now stamps updateTimestamp in the hash annotations.
 	Now func() time.Time
 	Log *slog.Logger
@@ -88,6 +91,9 @@ func (h *Handler) Review(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 	if req.Operation != admissionv1.Create || req.SubResource != "" ||
 		req.Resource.Group != "" || req.Resource.Resource != "pods" || slices.Contains(h.SkipNamespaces, req.Namespace) {
 		return resp
+	}
+	if h.Ready != nil && !h.Ready() {
+		return deny(resp, http.StatusServiceUnavailable, errors.New("SidecarSet webhook not ready: caches not synced yet"))
 	}
 	pod := &corev1.Pod{}
 	if err := json.Unmarshal(req.Object.Raw, pod); err != nil {
