@@ -244,4 +244,3 @@ func parseKeyPair(certPEM, keyPEM []byte) (*x509.Certificate, *ecdsa.PrivateKey,
 	}
 	return cert, key, nil
 }
-
