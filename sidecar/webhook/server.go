@@ -12,6 +12,9 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 )
@@ -66,6 +69,7 @@ func DefaultOptions() Options {
 // Server is the admission webhook: informer caches, certificates, handler.
 type Server struct {
 	opts    Options
+	kube    kubernetes.Interface
 	source  *ClusterSource
 	certs   *CertManager
 	handler *Handler
@@ -97,7 +101,7 @@ func NewServer(opts Options, kube kubernetes.Interface, dyn dynamic.Interface) (
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, source: source}
+	s := &Server{opts: opts, kube: kube, source: source}
 	s.certs = &CertManager{
 		Client: kube, Namespace: opts.Namespace, SecretName: opts.SecretName,
 		Options: certOpts, Now: opts.Now, CertDir: opts.CertDir, Log: opts.Log,
@@ -177,6 +181,10 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		shutdown()
 		return ctx.Err()
 	}
+	if err := ensureNamespace(ctx, s.kube, s.opts.Namespace); err != nil {
+		shutdown()
+		return err
+	}
 	if err := s.certs.Ensure(ctx); err != nil {
 		shutdown()
 		return fmt.Errorf("webhook certificates: %w", err)
@@ -193,4 +201,21 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		}
 		return fmt.Errorf("webhook server: %w", err)
 	}
+}
+
+// ensureNamespace creates ferry's namespace if it is missing: the certificate
+// Secret lives there.
+func ensureNamespace(ctx context.Context, kube kubernetes.Interface, name string) error {
+	_, err := kube.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		_, err = kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{FieldManager: fieldManager})
+		if apierrors.IsAlreadyExists(err) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("namespace %s: %w", name, err)
+	}
+	return nil
 }
