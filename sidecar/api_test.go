@@ -104,3 +104,28 @@ func TestMergeJSON(t *testing.T) {
 		t.Errorf("mergeJSON accepted a non-JSON document")
 	}
 }
+
+// TestInjectionIsDeterministic: two renders of the same commit must produce
+// the same bytes, whatever order the SidecarSets come in (no map order, no
+// clock leaks into the output).
+func TestInjectionIsDeterministic(t *testing.T) {
+	c := &injectCase{}
+	readYAML(t, "testdata/inject/order-before-after.yaml", c)
+	var first string
+	for i := 0; i < 20; i++ {
+		sets := append([]*appsv1alpha1.SidecarSet(nil), c.SidecarSets...)
+		if i%2 == 1 {
+			sets[0], sets[1] = sets[1], sets[0]
+		}
+		tpl := c.Template.DeepCopy()
+		if _, err := InjectTemplate(tpl, c.Namespace, sets); err != nil {
+			t.Fatal(err)
+		}
+		out := toYAML(t, tpl)
+		if i == 0 {
+			first = out
+		} else if out != first {
+			t.Fatalf("render %d differs:\n%s\nfirst:\n%s", i, out, first)
+		}
+	}
+}
