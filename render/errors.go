@@ -80,6 +80,20 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// classified is an error whose message already says what it is (kustomize's
+// "invalid Kustomization: ..."), marked with a sentinel for errors.Is
+// without repeating it in the message.
+type classified struct {
+	kind error
+	err  error
+}
+
+func classify(kind, err error) error { return &classified{kind: kind, err: err} }
+
+func (c *classified) Error() string        { return c.err.Error() }
+func (c *classified) Is(target error) bool { return target == c.kind }
+func (c *classified) Unwrap() error        { return c.err }
+
 // fileError is an error located in a file, before Build adds the path and
 // revision. The preflight and the filesystem produce these.
 type fileError struct {

@@ -100,7 +100,7 @@ func (p *preflight) kustomization(dir string) error {
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(content); err != nil {
-		return &fileError{file: file, err: fmt.Errorf("%w: %v", ErrInvalidKustomization, err)}
+		return &fileError{file: file, err: classify(ErrInvalidKustomization, err)}
 	}
 	k.FixKustomization()
 	if err := unsupported(&k); err != nil {
