@@ -95,7 +95,7 @@ func build(ctx context.Context, src Source, dir string, opts Options) (*Result, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	added, err := recordProvenance(fsys, pf.kustFile[real])
+	added, err := recordProvenance(fsys, pf.graph.nodes[real].file)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func build(ctx context.Context, src Source, dir string, opts Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	prov, err := collectProvenance(m, real, added, pf.patches)
+	prov, err := collectProvenance(m, real, added, pf.graph)
 	if err != nil {
 		return nil, err
 	}

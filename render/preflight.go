@@ -30,14 +30,11 @@ import (
 type preflight struct {
 	fs          *repoFS
 	allowRemote bool
-	seen        map[string]bool     // kustomization directories already walked
-	kustFile    map[string]string   // kustomization directory -> its file
-	patches     map[string][]string // kustomization file -> its patch files
+	graph       *kustGraph
 }
 
 func newPreflight(f *repoFS, allowRemote bool) *preflight {
-	return &preflight{fs: f, allowRemote: allowRemote,
-		seen: map[string]bool{}, kustFile: map[string]string{}, patches: map[string][]string{}}
+	return &preflight{fs: f, allowRemote: allowRemote, graph: newKustGraph()}
 }
 
 // isRemote reports whether kustomize would fetch ref from the network: a
@@ -85,15 +82,16 @@ func dirName(d string) string {
 
 // kustomization checks the kustomization in dir and everything it refers to.
 func (p *preflight) kustomization(dir string) error {
-	if p.seen[dir] {
+	if p.graph.nodes[dir] != nil {
 		return nil
 	}
-	p.seen[dir] = true
+	node := &kustNode{}
+	p.graph.nodes[dir] = node
 	file, err := p.findKustomization(dir)
 	if err != nil {
 		return err
 	}
-	p.kustFile[dir] = file
+	node.file = file
 	content, err := p.fs.ReadFile(file)
 	if err != nil {
 		return &fileError{file: file, err: err}
@@ -106,14 +104,14 @@ func (p *preflight) kustomization(dir string) error {
 	if err := unsupported(&k); err != nil {
 		return &fileError{file: file, err: err}
 	}
-	c := refChecker{p: p, file: file, dir: dir}
+	c := refChecker{p: p, file: file, dir: dir, node: node}
 	for _, r := range k.Resources {
 		if err := c.ref("resources", r, refResource); err != nil {
 			return err
 		}
 	}
 	for _, r := range k.Components {
-		if err := c.ref("components", r, refDir); err != nil {
+		if err := c.ref("components", r, refComponent); err != nil {
 			return err
 		}
 	}
@@ -129,7 +127,7 @@ func (p *preflight) kustomization(dir string) error {
 			}
 		}
 	}
-	p.patches[file] = c.patchFiles(&k)
+	node.patches = c.patchFiles(&k)
 	return c.files(&k)
 }
 
@@ -147,10 +145,9 @@ func unsupported(k *types.Kustomization) error {
 type refKind int
 
 const (
-	refResource refKind = iota // a YAML file or a kustomization directory
-	refDir                     // a kustomization directory (components)
-	refConfig                  // a generator/transformer config file or directory
-	refFile                    // a data or patch file
+	refResource  refKind = iota // a YAML file or a kustomization directory
+	refComponent                // a component directory
+	refConfig                   // a generator/transformer config file or directory
 )
 
 // refChecker checks the references of one kustomization file.
@@ -158,6 +155,7 @@ type refChecker struct {
 	p    *preflight
 	file string // the kustomization file
 	dir  string // its directory
+	node *kustNode
 }
 
 func (c refChecker) fail(field, ref string, err error) error {
@@ -187,13 +185,18 @@ func (c refChecker) ref(field, ref string, kind refKind) error {
 	switch {
 	case k == kindMissing:
 		return c.fail(field, ref, ErrMissingResource)
-	case k == kindDir && kind != refFile:
+	case k == kindDir && kind == refComponent:
+		c.node.components = append(c.node.components, real)
+		return c.p.kustomization(real)
+	case k == kindDir && kind == refResource:
+		c.node.resources = append(c.node.resources, real)
 		return c.p.kustomization(real)
 	case k == kindDir:
-		return c.fail(field, ref, errors.New("is a directory, not a file"))
-	case kind == refDir:
+		return c.p.kustomization(real)
+	case kind == refComponent:
 		return c.fail(field, ref, errors.New("is a file; components must be directories"))
 	case kind == refResource:
+		c.p.graph.owners[real] = append(c.p.graph.owners[real], c.dir)
 		return c.p.resourceFile(real, true)
 	case kind == refConfig:
 		return c.p.resourceFile(real, false)

@@ -15,13 +15,11 @@ import (
 type Provenance struct {
 	// Origin is the file (or generator) that produced the object.
 	Origin Origin
-	// Transformations are the transformers kustomize ran over it, in order
-	// (kustomize records each kustomization's transformers, whether or not
-	// they changed this object).
-	Transformations []Origin
-	// Patches are the patch files of the kustomizations that patched it, in
-	// the order kustomize applied them: with Origin, the files that may set
-	// a field (the last one setting it wins).
+	// Patches are the patch files of the kustomizations between the root
+	// and the object's origin, in the order kustomize applies them: with
+	// Origin, the files that may set a field (the last one setting it wins).
+	// A patch file listed here may not touch this object; kustomize targets
+	// patches by kind and name.
 	Patches []string
 	// Sidecars are the SidecarSets injected into its pod template at render
 	// time, in injection order.
@@ -52,8 +50,10 @@ func (p Provenance) File() string {
 // provenanceOptions are the build metadata kustomize needs to record
 // provenance; ferry turns on the ones the root kustomization does not, reads
 // them, and strips them from the output, so the output stays as
-// `kubectl kustomize` prints it.
-var provenanceOptions = []string{types.OriginAnnotations, types.TransformerAnnotations}
+// `kubectl kustomize` prints it. (Transformer annotations would name the
+// kustomizations that patched an object too, but cost a quarter of a build;
+// the preflight's kustomization graph gives the same answer.)
+var provenanceOptions = []string{types.OriginAnnotations}
 
 // recordProvenance serves the root kustomization with the missing
 // provenance options added to buildMetadata, and returns those it added.
@@ -100,8 +100,8 @@ func recordProvenance(fsys *repoFS, kustFile string) ([]string, error) {
 }
 
 // collectProvenance reads the origin annotations of every resource, then
-// removes the ones ferry added.
-func collectProvenance(m resmap.ResMap, buildDir string, added []string, patches map[string][]string) ([]Provenance, error) {
+// removes them if ferry added them.
+func collectProvenance(m resmap.ResMap, buildDir string, added []string, g *kustGraph) ([]Provenance, error) {
 	rs := m.Resources()
 	out := make([]Provenance, len(rs))
 	for i, r := range rs {
@@ -111,39 +111,15 @@ func collectProvenance(m resmap.ResMap, buildDir string, added []string, patches
 		}
 		if o != nil {
 			out[i].Origin = fromKustomize(buildDir, o.Path, o.Repo, o.Ref, o.ConfiguredIn, o.ConfiguredBy)
-		}
-		ts, err := r.GetTransformations()
-		if err != nil {
-			return nil, fmt.Errorf("read transformations of %s: %w", r.CurId(), err)
-		}
-		for _, t := range ts {
-			o := fromKustomize(buildDir, t.Path, t.Repo, t.Ref, t.ConfiguredIn, t.ConfiguredBy)
-			out[i].Transformations = append(out[i].Transformations, o)
-			if patchTransformers[t.ConfiguredBy.Kind] && o.Repo == "" {
-				out[i].Patches = append(out[i].Patches, patches[o.ConfiguredIn]...)
-			}
+			out[i].Patches = g.patchesFor(buildDir, out[i].Origin)
 		}
 	}
-	for _, a := range added {
-		var err error
-		switch a {
-		case types.OriginAnnotations:
-			err = m.RemoveOriginAnnotations()
-		case types.TransformerAnnotations:
-			err = m.RemoveTransformerAnnotations()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("strip %s: %w", a, err)
+	if slices.Contains(added, types.OriginAnnotations) {
+		if err := m.RemoveOriginAnnotations(); err != nil {
+			return nil, fmt.Errorf("strip origin annotations: %w", err)
 		}
 	}
 	return out, nil
-}
-
-// patchTransformers are the kustomize transformers that apply patch files.
-var patchTransformers = map[string]bool{
-	"PatchTransformer":               true,
-	"PatchStrategicMergeTransformer": true,
-	"PatchJson6902Transformer":       true,
 }
 
 func fromKustomize(buildDir, p, repo, ref, configuredIn string, by kyaml.ResourceIdentifier) Origin {
