@@ -107,7 +107,7 @@ func build(ctx context.Context, src Source, dir string, opts Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	objs, err := toObjects(m)
+	objs, raw, err := toObjects(m)
 	if err != nil {
 		return nil, err
 	}
@@ -115,13 +115,13 @@ func build(ctx context.Context, src Source, dir string, opts Options) (*Result, 
 		return nil, err
 	}
 	if opts.Inject != nil {
-		if err := injectSidecars(m, objs, prov, opts); err != nil {
+		if err := injectSidecars(m, objs, raw, prov, opts); err != nil {
 			return nil, err
 		}
 	}
-	out, err := m.AsYaml()
+	out, err := yamlStream(raw)
 	if err != nil {
-		return nil, fmt.Errorf("encode rendered objects: %w", err)
+		return nil, err
 	}
 	return &Result{Objects: objs, Provenance: prov, YAML: out}, nil
 }
@@ -145,22 +145,25 @@ func runKustomize(fsys *repoFS, dir string, opts Options) (resmap.ResMap, error)
 	return m, nil
 }
 
-// toObjects decodes each rendered resource.
-func toObjects(m resmap.ResMap) ([]*unstructured.Unstructured, error) {
+// toObjects decodes each rendered resource, and returns its JSON too: the
+// YAML output is made from it, as kustomize makes its own.
+func toObjects(m resmap.ResMap) ([]*unstructured.Unstructured, [][]byte, error) {
 	rs := m.Resources()
 	objs := make([]*unstructured.Unstructured, 0, len(rs))
+	raw := make([][]byte, 0, len(rs))
 	for _, r := range rs {
 		b, err := r.MarshalJSON()
 		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", r.CurId(), err)
+			return nil, nil, fmt.Errorf("encode %s: %w", r.CurId(), err)
 		}
 		obj := &unstructured.Unstructured{}
 		if err := obj.UnmarshalJSON(b); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrInvalidObject, r.CurId(), err)
+			return nil, nil, fmt.Errorf("%w: %s: %v", ErrInvalidObject, r.CurId(), err)
 		}
 		objs = append(objs, obj)
+		raw = append(raw, b)
 	}
-	return objs, nil
+	return objs, raw, nil
 }
 
 // relPath makes a kustomize origin path (relative to the build directory)

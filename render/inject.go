@@ -92,7 +92,7 @@ func namespaceInfo(name string, known map[string]map[string]string) NamespaceInf
 // they select, rewriting the resource (for the YAML) and the object (for
 // Result.Objects) of each workload that changed. Workloads that no
 // SidecarSet selects are left byte-for-byte as kustomize rendered them.
-func injectSidecars(m resmap.ResMap, objs []*unstructured.Unstructured, prov []Provenance, opts Options) error {
+func injectSidecars(m resmap.ResMap, objs []*unstructured.Unstructured, raw [][]byte, prov []Provenance, opts Options) error {
 	sets, err := sidecarSetsOf(objs, prov)
 	if err != nil || len(sets) == 0 {
 		return err
@@ -117,6 +117,9 @@ func injectSidecars(m resmap.ResMap, objs []*unstructured.Unstructured, prov []P
 		}
 		if err := writeTemplate(rs[i].RNode.YNode(), o, tplPath, tpl); err != nil {
 			return &objectError{object: objectName(o), field: templateField(tplPath), file: prov[i].File(), err: err}
+		}
+		if raw[i], err = rs[i].MarshalJSON(); err != nil {
+			return fmt.Errorf("encode %s: %w", objectName(o), err)
 		}
 		prov[i].Sidecars = injected
 	}
