@@ -249,7 +249,7 @@ func (f *repoFS) Glob(pattern string) ([]string, error) {
 	dir, base := path.Split(path.Clean("/" + filepath.ToSlash(pattern)))
 	names, err := f.ReadDir(dir)
 	if err != nil {
-		return nil, nil //nolint:nilerr // a missing directory matches nothing, as filepath.Glob
+		return nil, nil // a missing directory matches nothing, as with filepath.Glob
 	}
 	var out []string
 	for _, n := range names {

@@ -163,8 +163,11 @@ func Open(ctx context.Context, repo, rev string) (Source, error) {
 // worktreeBase is dir relative to the working tree root of r.
 func worktreeBase(r *git.Repository, dir string) (string, error) {
 	wt, err := r.Worktree()
+	if errors.Is(err, git.ErrIsBareRepository) {
+		return "", nil // paths are from the repository root
+	}
 	if err != nil {
-		return "", nil //nolint:nilerr // a bare repository: paths are from its root
+		return "", err
 	}
 	root, err := filepath.EvalSymlinks(wt.Filesystem.Root())
 	if err != nil {
