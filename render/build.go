@@ -24,9 +24,10 @@ type Options struct {
 	// DefaultNamespace is where objects without a namespace will be applied;
 	// SidecarSet namespace rules see it.
 	DefaultNamespace string
-	// Inject injects SidecarSets into a pod template. Nil turns render-time
-	// injection off.
-	Inject InjectFunc
+	// Injector prepares the render's SidecarSets and injects them into pod
+	// templates; SidecarInjector by default. Nil turns render-time injection
+	// off.
+	Injector NewInjectorFunc
 }
 
 // DefaultOptions are the options `ferry render` and the GitOps loop use.
@@ -34,7 +35,7 @@ func DefaultOptions() Options {
 	return Options{
 		LoadRestrictions: types.LoadRestrictionsRootOnly,
 		DefaultNamespace: "default",
-		Inject:           nil, // wired to sidecar.InjectTemplate once that package lands
+		Injector:         SidecarInjector,
 	}
 }
 
@@ -114,7 +115,7 @@ func build(ctx context.Context, src Source, dir string, opts Options) (*Result, 
 	if err := validateObjects(objs, prov, locateIn(fsys)); err != nil {
 		return nil, err
 	}
-	if opts.Inject != nil {
+	if opts.Injector != nil {
 		if err := injectSidecars(m, objs, raw, prov, opts); err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,21 +12,50 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kustomize/api/resmap"
+
+	"github.com/ferry-gitops/ferry/sidecar"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // NamespaceInfo is what SidecarSet namespace rules see of a namespace.
-type NamespaceInfo struct {
-	Name   string
-	Labels map[string]string
+type NamespaceInfo = sidecar.NamespaceInfo
+
+// Injector injects the SidecarSets of one render into one pod template, in
+// place, and returns the names of the SidecarSets injected; an empty list
+// means the template was left as it was.
+type Injector func(tpl *corev1.PodTemplateSpec, ns NamespaceInfo) ([]string, error)
+
+// NewInjectorFunc prepares the SidecarSets of one render (validating them
+// once) and returns the Injector the walker calls for each pod template.
+type NewInjectorFunc func(sets []*appsv1alpha1.SidecarSet) (Injector, error)
+
+// InjectFunc is the per-template shape of an injector, that of
+// sidecar.InjectTemplate.
+type InjectFunc func(tpl *corev1.PodTemplateSpec, ns NamespaceInfo, sets []*appsv1alpha1.SidecarSet) ([]string, error)
+
+// PerTemplate adapts an InjectFunc: it gets every SidecarSet of the render
+// at each call.
+func PerTemplate(f InjectFunc) NewInjectorFunc {
+	return func(sets []*appsv1alpha1.SidecarSet) (Injector, error) {
+		return func(tpl *corev1.PodTemplateSpec, ns NamespaceInfo) ([]string, error) {
+			return f(tpl, ns, sets)
+		}, nil
+	}
 }
 
-// InjectFunc injects the sets that select tpl (namespace rules included)
-// into it and returns the names of the SidecarSets injected; an empty list
-// means tpl was left as it was. The sidecar package's InjectTemplate is the
-// real one: the webhook injects pods ferry did not render with the same
-// code.
-type InjectFunc func(tpl *corev1.PodTemplateSpec, ns NamespaceInfo, sets []*appsv1alpha1.SidecarSet) ([]string, error)
+// SidecarInjector is the real injector, the one ferry's admission webhook
+// uses too (package sidecar): the render's SidecarSets are prepared once,
+// with the render-time options (no timestamps, so renders stay identical).
+func SidecarInjector(sets []*appsv1alpha1.SidecarSet) (Injector, error) {
+	in, err := sidecar.NewInjector(sets, sidecar.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	return func(tpl *corev1.PodTemplateSpec, ns NamespaceInfo) ([]string, error) {
+		res, err := in.InjectTemplate(tpl, ns)
+		return res.Injected, err
+	}, nil
+}
 
 var (
 	cloneSetKind   = schema.GroupKind{Group: "apps.kruise.io", Kind: "CloneSet"}
@@ -97,6 +127,10 @@ func injectSidecars(m resmap.ResMap, objs []*unstructured.Unstructured, raw [][]
 	if err != nil || len(sets) == 0 {
 		return err
 	}
+	inject, err := opts.Injector(sets)
+	if err != nil {
+		return sidecarSetError(err, objs, prov)
+	}
 	namespaces := namespacesOf(objs)
 	rs := m.Resources()
 	for i, o := range objs {
@@ -108,7 +142,7 @@ func injectSidecars(m resmap.ResMap, objs []*unstructured.Unstructured, raw [][]
 		if ns == "" {
 			ns = opts.DefaultNamespace
 		}
-		injected, tpl, err := injectObject(o, tplPath, namespaceInfo(ns, namespaces), sets, opts.Inject)
+		injected, tpl, err := injectObject(o, tplPath, namespaceInfo(ns, namespaces), inject)
 		if err != nil {
 			return &objectError{object: objectName(o), field: templateField(tplPath), file: prov[i].File(), err: err}
 		}
@@ -126,6 +160,21 @@ func injectSidecars(m resmap.ResMap, objs []*unstructured.Unstructured, raw [][]
 	return nil
 }
 
+// sidecarSetError names the file of the SidecarSet an injector refused.
+func sidecarSetError(err error, objs []*unstructured.Unstructured, prov []Provenance) error {
+	err = fmt.Errorf("%w: %w", ErrInjection, err)
+	var fe *sidecar.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	for i, o := range objs {
+		if o.GroupVersionKind() == sidecarSetGVK && o.GetName() == fe.SidecarSet {
+			return &fileError{file: prov[i].File(), err: err}
+		}
+	}
+	return err
+}
+
 func templateField(p []string) string {
 	if p == nil {
 		return "spec"
@@ -135,7 +184,7 @@ func templateField(p []string) string {
 
 // injectObject decodes the pod template of o and runs inject on it.
 func injectObject(o *unstructured.Unstructured, tplPath []string, ns NamespaceInfo,
-	sets []*appsv1alpha1.SidecarSet, inject InjectFunc) ([]string, map[string]any, error) {
+	inject Injector) ([]string, map[string]any, error) {
 	raw := map[string]any{}
 	if tplPath == nil { // a bare Pod
 		if md, ok := o.Object["metadata"].(map[string]any); ok {
@@ -158,7 +207,7 @@ func injectObject(o *unstructured.Unstructured, tplPath []string, ns NamespaceIn
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, tpl); err != nil {
 		return nil, nil, fmt.Errorf("%w: pod template: %v", ErrInvalidObject, err)
 	}
-	injected, err := inject(tpl, ns, sets)
+	injected, err := inject(tpl, ns)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInjection, err)
 	}

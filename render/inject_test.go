@@ -150,7 +150,7 @@ func TestInjectWalksEveryWorkloadKind(t *testing.T) {
 	var calls []call
 	opts := testOptions()
 	opts.DefaultNamespace = "fallback"
-	opts.Inject = fakeInject(&calls)
+	opts.Injector = PerTemplate(fakeInject(&calls))
 	res, err := Build(context.Background(), headSource(t, dir), "app", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -229,9 +229,9 @@ func TestInjectErrorFailsRender(t *testing.T) {
 	})
 	opts := testOptions()
 	boom := errors.New("conflicting volume")
-	opts.Inject = func(*corev1.PodTemplateSpec, NamespaceInfo, []*appsv1alpha1.SidecarSet) ([]string, error) {
+	opts.Injector = PerTemplate(func(*corev1.PodTemplateSpec, NamespaceInfo, []*appsv1alpha1.SidecarSet) ([]string, error) {
 		return nil, boom
-	}
+	})
 	res, err := Build(context.Background(), headSource(t, dir), "app", opts)
 	if res != nil || !errors.Is(err, ErrInjection) || !errors.Is(err, boom) {
 		t.Fatalf("got %v, %v; want ErrInjection wrapping the injector's error", res, err)
@@ -245,7 +245,7 @@ func TestInjectNotCalledWithoutSidecarSets(t *testing.T) {
 	dir := gitRepo(t, fixtureFiles(t, "demo"))
 	var calls []call
 	opts := testOptions()
-	opts.Inject = fakeInject(&calls)
+	opts.Injector = PerTemplate(fakeInject(&calls))
 	if _, err := Build(context.Background(), headSource(t, dir), "overlays/batch-1", opts); err != nil {
 		t.Fatal(err)
 	}

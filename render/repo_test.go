@@ -118,13 +118,9 @@ func headSource(t testing.TB, dir string) Source {
 	return src
 }
 
-// testOptions are DefaultOptions for tests: no injection unless the test
-// asks for it.
-func testOptions() Options {
-	o := DefaultOptions()
-	o.Inject = nil
-	return o
-}
+// testOptions are the options tests render with: DefaultOptions, the real
+// injector included.
+func testOptions() Options { return DefaultOptions() }
 
 // golden compares got with testdata/golden/NAME, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {

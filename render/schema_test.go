@@ -110,7 +110,9 @@ func TestStrategicMergeKeepsOtherContainers(t *testing.T) {
 				"app/all.yaml":           smpBase,
 				"app/patch.yaml":         smpPatch,
 			})
-			res, err := Build(context.Background(), headSource(t, dir), "app", testOptions())
+			opts := testOptions()
+			opts.Injector = nil // the SidecarSet selects the CloneSet; this test is about patches
+			res, err := Build(context.Background(), headSource(t, dir), "app", opts)
 			if err != nil {
 				t.Fatal(err)
 			}
