@@ -86,8 +86,11 @@ func build(ctx context.Context, src Source, dir string, opts Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	if k != kindDir {
-		return nil, &fileError{file: dirName(dir), err: fmt.Errorf("%w: not a directory", ErrInvalidKustomization)}
+	switch k {
+	case kindMissing:
+		return nil, &fileError{file: dirName(dir), err: fmt.Errorf("%w: no such directory", ErrMissingResource)}
+	case kindFile:
+		return nil, &fileError{file: dirName(dir), err: fmt.Errorf("%w: a file, not a kustomization directory", ErrInvalidKustomization)}
 	}
 	pf := newPreflight(fsys, opts.AllowRemoteBases)
 	if err := pf.kustomization(real); err != nil {

@@ -92,6 +92,15 @@ func TestBuildRejectsBadInput(t *testing.T) {
 		is:   ErrInvalidKustomization,
 		want: []string{"app: ", "no kustomization.yaml"},
 	}, {
+		name: "missing build path",
+		files: map[string]string{
+			"app/kustomization.yaml": "resources: [cs.yaml]\n",
+			"app/cs.yaml":            goodCloneSet,
+		},
+		path: "overlays/nope",
+		is:   ErrMissingResource,
+		want: []string{"overlays/nope: ", "no such directory"},
+	}, {
 		name: "duplicate object",
 		files: map[string]string{
 			"app/kustomization.yaml": "resources: [a.yaml, b.yaml]\n",
