@@ -125,16 +125,16 @@ func gk(group, kind string) schema.GroupKind { return schema.GroupKind{Group: gr
 
 // rules holds the kinds with their own health rule.
 var rules = map[schema.GroupKind]rule{
-	gk("apps", "Deployment"):                                 typed(deploymentHealth),
-	gk("apps", "StatefulSet"):                                typed(statefulSetHealth),
-	gk("apps", "DaemonSet"):                                  typed(daemonSetHealth),
-	gk("apps", "ReplicaSet"):                                 typed(replicaSetHealth),
-	gk("batch", "Job"):                                       typed(jobHealth),
+	gk("apps", "Deployment"):                               typed(deploymentHealth),
+	gk("apps", "StatefulSet"):                              typed(statefulSetHealth),
+	gk("apps", "DaemonSet"):                                typed(daemonSetHealth),
+	gk("apps", "ReplicaSet"):                               typed(replicaSetHealth),
+	gk("batch", "Job"):                                     typed(jobHealth),
 	gk("apiextensions.k8s.io", "CustomResourceDefinition"): typed(crdHealth),
-	gk("", "Namespace"):                                      typed(namespaceHealth),
-	gk("", "PersistentVolumeClaim"):                          typed(pvcHealth),
-	gk("", "Pod"):                                            typed(podHealth),
-	gk("apps.kruise.io", "CloneSet"):                         cloneSetHealth,
+	gk("", "Namespace"):                                    typed(namespaceHealth),
+	gk("", "PersistentVolumeClaim"):                        typed(pvcHealth),
+	gk("", "Pod"):                                          typed(podHealth),
+	gk("apps.kruise.io", "CloneSet"):                       cloneSetHealth,
 }
 
 // passive kinds have no rollout: they are Current once they exist.
