@@ -17,6 +17,11 @@ type ApplyOptions struct {
 	// DefaultNamespace is given to namespaced objects that have none: the
 	// GitSync's namespace.
 	DefaultNamespace string
+	// Labels are added to every object (ferry's copy; git's own labels of
+	// the same keys are overwritten). The loop sets labels naming the
+	// GitSync, so `kubectl get -l` finds what it applied and every object
+	// has at least one field ferry owns.
+	Labels map[string]string
 	// WaitTimeout bounds the wait for the set's CRDs to become Established
 	// and their kinds to be served.
 	WaitTimeout time.Duration

@@ -24,6 +24,7 @@ import (
 //	A     A with another spec value           -> true
 //	A     A with a newer resourceVersion      -> false
 //	A     A, ferry not in live managedFields  -> true
+//	A     A, ferry in neither (bare object)   -> false
 func hasDrifted(live, merged *unstructured.Unstructured, fieldManager string) bool {
 	if live == nil {
 		return true
@@ -31,13 +32,15 @@ func hasDrifted(live, merged *unstructured.Unstructured, fieldManager string) bo
 	if !equality.Semantic.DeepEqual(comparable(live).Object, comparable(merged).Object) {
 		return true
 	}
-	liveFields, ok := appliedFields(live, fieldManager)
-	if !ok {
+	liveFields, inLive := appliedFields(live, fieldManager)
+	mergedFields, inMerged := appliedFields(merged, fieldManager)
+	if inLive != inMerged {
 		return true
 	}
-	mergedFields, _ := appliedFields(merged, fieldManager)
-	return liveFields.APIVersion != mergedFields.APIVersion ||
-		!bytes.Equal(fieldsRaw(liveFields), fieldsRaw(mergedFields))
+	// Neither has an entry when git declares no field beyond the name (a
+	// bare ServiceAccount): the apiserver records no empty field sets.
+	return inLive && (liveFields.APIVersion != mergedFields.APIVersion ||
+		!bytes.Equal(fieldsRaw(liveFields), fieldsRaw(mergedFields)))
 }
 
 // comparable strips what differs between two reads of an unchanged object.
@@ -67,15 +70,19 @@ func fieldsRaw(e metav1.ManagedFieldsEntry) []byte {
 	return e.FieldsV1.Raw
 }
 
-// isManagedBy reports whether manager owns any field of the live object,
-// through apply or update.
-func isManagedBy(u *unstructured.Unstructured, manager string) bool {
-	for _, e := range u.GetManagedFields() {
+// ownedByOthers reports whether the live object has field managers and
+// manager is not one of them: every field ferry once set now belongs to
+// someone else, or the object was recreated by someone else. An object with
+// no managedFields at all (one whose only field is its name) says nothing
+// about ownership and is not owned by others.
+func ownedByOthers(u *unstructured.Unstructured, manager string) bool {
+	entries := u.GetManagedFields()
+	for _, e := range entries {
 		if e.Manager == manager && e.Subresource == "" {
-			return true
+			return false
 		}
 	}
-	return false
+	return len(entries) > 0
 }
 
 // managers lists the field managers of an object, for messages.

@@ -38,10 +38,34 @@ func TestHasDrifted(t *testing.T) {
 		{"value differs", cm("1", 1, "edited", ferry, other), cm("1", 1, "v", ferry), true},
 		{"ferry does not own its fields yet", cm("1", 1, "v", other), cm("1", 1, "v", ferry, other), true},
 		{"ferry's field set changes", cm("1", 1, "v", ferryMore), cm("1", 1, "v", ferry), true},
+		{"bare object: nobody owns a field", cm("1", 1, "v"), cm("1", 1, "v"), false},
 	}
 	for _, tc := range cases {
 		if got := hasDrifted(tc.live, tc.merged, "ferry"); got != tc.want {
 			t.Errorf("%s: hasDrifted = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestOwnedByOthers(t *testing.T) {
+	ferry := entry("ferry", `{"f:data":{}}`, metav1.ManagedFieldsOperationApply)
+	other := entry("other-tool", `{"f:data":{}}`, metav1.ManagedFieldsOperationUpdate)
+	statusOnly := entry("ferry", `{"f:status":{}}`, metav1.ManagedFieldsOperationApply)
+	statusOnly.Subresource = "status"
+	cases := []struct {
+		name   string
+		fields []metav1.ManagedFieldsEntry
+		want   bool
+	}{
+		{"ferry owns fields", []metav1.ManagedFieldsEntry{ferry}, false},
+		{"shared with another manager", []metav1.ManagedFieldsEntry{other, ferry}, false},
+		{"taken over", []metav1.ManagedFieldsEntry{other}, true},
+		{"ferry only on a subresource", []metav1.ManagedFieldsEntry{other, statusOnly}, true},
+		{"no managed fields at all", nil, false},
+	}
+	for _, tc := range cases {
+		if got := ownedByOthers(cm("1", 1, "v", tc.fields...), "ferry"); got != tc.want {
+			t.Errorf("%s: ownedByOthers = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

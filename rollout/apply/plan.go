@@ -97,6 +97,16 @@ func (m *Manager) prepareOne(ctx context.Context, res *resolver, u *unstructured
 	if err := normalizeNamespace(it.obj, namespaced, opts.DefaultNamespace); err != nil {
 		return nil, newObjectError(it.ref, "plan", err)
 	}
+	if len(opts.Labels) > 0 {
+		labels := it.obj.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		for k, v := range opts.Labels {
+			labels[k] = v
+		}
+		it.obj.SetLabels(labels)
+	}
 	it.ref = RefOf(it.obj)
 	return it, nil
 }

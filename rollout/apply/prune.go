@@ -38,10 +38,13 @@ func DefaultPruneOptions() PruneOptions {
 //
 // It never deletes an object that is not in previous, and keeps (Skipped):
 //   - objects annotated ferry.dev/prune: disabled;
-//   - objects ferry no longer manages: no field of the live object belongs
-//     to ferry's field manager any more, because another tool took every
-//     field over or deleted and recreated the object. Ferry deletes only
-//     what it still owns a part of; the other owner decides.
+//   - objects ferry no longer manages: the live object has field managers
+//     and ferry is not one of them, because another tool took every field
+//     over or deleted and recreated the object. Ferry deletes only what it
+//     still owns a part of; the other owner decides. (An object with no
+//     managedFields at all, such as a ServiceAccount whose manifest has only
+//     a name, is pruned: nothing says anyone else owns it. ApplyOptions.Labels
+//     gives every object a field ferry owns.)
 //
 // The delete carries the UID ferry inspected as a precondition, so an
 // object recreated in between is not deleted either.
@@ -97,7 +100,7 @@ func (m *Manager) pruneOne(ctx context.Context, res *resolver, ref ObjectRef, op
 		return deleted, nil
 	case live.GetAnnotations()[PruneAnnotation] == PruneDisabled:
 		return ChangeSetEntry{Ref: ref, Action: Skipped, Reason: "prune disabled by annotation " + PruneAnnotation}, nil
-	case !isManagedBy(live, m.opts.FieldManager):
+	case ownedByOthers(live, m.opts.FieldManager):
 		return ChangeSetEntry{Ref: ref, Action: Skipped,
 			Reason: "no longer managed by " + m.opts.FieldManager + "; field managers: " + strings.Join(managers(live), ", ")}, nil
 	}
