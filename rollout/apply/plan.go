@@ -139,18 +139,32 @@ func (m *Manager) validate(ctx context.Context, items []*item) []*ObjectError {
 	return compact(errs)
 }
 
+// readAttempts bounds how often validateOne re-reads an object that a
+// controller keeps writing.
+const readAttempts = 3
+
+// validateOne reads the live object and dry-runs git's copy. A controller
+// may write the object between the two requests (the Deployment controller
+// adds its revision annotation right after a create); then the dry-run was
+// computed on a newer object than the one read, which would look like drift.
+// The resourceVersions tell: the dry-run result carries the version it was
+// computed on, so the pair is read again until they agree.
 func (m *Manager) validateOne(ctx context.Context, it *item) *ObjectError {
-	live, err := m.get(ctx, it.mapping, it.ref)
-	if err != nil {
-		return newObjectError(it.ref, "get", err)
+	for attempt := 1; ; attempt++ {
+		live, err := m.get(ctx, it.mapping, it.ref)
+		if err != nil {
+			return newObjectError(it.ref, "get", err)
+		}
+		merged, err := m.serverApply(ctx, it.mapping, it.obj, true)
+		if err != nil {
+			return newObjectError(it.ref, "dry-run", err)
+		}
+		it.live, it.merged = live, merged
+		it.drifted = hasDrifted(live, merged, m.opts.FieldManager)
+		if !it.drifted || live == nil || live.GetResourceVersion() == merged.GetResourceVersion() || attempt == readAttempts {
+			return nil
+		}
 	}
-	merged, err := m.serverApply(ctx, it.mapping, it.obj, true)
-	if err != nil {
-		return newObjectError(it.ref, "dry-run", err)
-	}
-	it.live, it.merged = live, merged
-	it.drifted = hasDrifted(live, merged, m.opts.FieldManager)
-	return nil
 }
 
 // plan prepares and validates a set: definitions (CRDs, Namespaces) first,

@@ -42,8 +42,9 @@ func (e *HealthError) Error() string {
 }
 
 // Check reads each object once and returns its health, in the order of
-// refs. An object that does not exist is InProgress (NotFound); a kind the
-// cluster does not serve is an error.
+// refs. An object that does not exist is InProgress (NotFound). An object
+// that cannot be read (its kind is not served, the request failed) is
+// Unknown with reason ReadFailed, and the error is returned too.
 func (m *Manager) Check(ctx context.Context, refs []ObjectRef) ([]ObjectHealth, error) {
 	res := m.newResolver()
 	out := make([]ObjectHealth, len(refs))
@@ -53,11 +54,13 @@ func (m *Manager) Check(ctx context.Context, refs []ObjectRef) ([]ObjectHealth, 
 		mp, err := res.mapping(ctx, ref.GroupVersionKind())
 		if err != nil {
 			errs = append(errs, newObjectError(ref, "discovery", err))
+			out[i].Health = health.Result{Status: health.Unknown, Reason: ReasonReadFailed, Message: err.Error()}
 			continue
 		}
 		live, err := m.get(ctx, mp, ref)
 		if err != nil {
 			errs = append(errs, newObjectError(ref, "get", err))
+			out[i].Health = health.Result{Status: health.Unknown, Reason: ReasonReadFailed, Message: err.Error()}
 			continue
 		}
 		out[i].Health = health.Of(live)
@@ -65,8 +68,12 @@ func (m *Manager) Check(ctx context.Context, refs []ObjectRef) ([]ObjectHealth, 
 	return out, errors.Join(errs...)
 }
 
+// ReasonReadFailed is the health reason of an object Check could not read.
+const ReasonReadFailed health.Reason = "ReadFailed"
+
 // Wait polls the objects until all are Current. It returns a *HealthError
-// as soon as one is Failed, or when timeout passes first. A held batch
+// as soon as one is Failed, or when timeout passes first (read failures
+// are retried until then). A held batch
 // (BatchHeld) is Current, so Wait returns once the partition's batch is
 // done; an object of a kind ferry has no rule for stays Unknown and times
 // out rather than passing for healthy.
@@ -74,11 +81,10 @@ func (m *Manager) Wait(ctx context.Context, refs []ObjectRef, timeout time.Durat
 	var last []ObjectHealth
 	var fail *HealthError
 	err := wait.PollUntilContextTimeout(ctx, m.opts.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		hs, err := m.Check(ctx, refs)
-		if err != nil {
-			return false, err
-		}
-		last = hs
+		// A failed read is not final (the apiserver restarts, a CRD is
+		// still being served): Check reports it as Unknown and Wait polls on.
+		hs, _ := m.Check(ctx, refs)
+		last = keepLastRead(last, hs)
 		var failedOnes []ObjectHealth
 		done := true
 		for _, h := range hs {
@@ -115,4 +121,20 @@ func notCurrent(hs []ObjectHealth) []ObjectHealth {
 		}
 	}
 	return out
+}
+
+// keepLastRead merges a new round of health into the previous one, keeping
+// an object's last successful reading when this round could not read it
+// (the last poll often races the deadline), so a timeout reports what was
+// last seen rather than the interrupted read.
+func keepLastRead(prev, next []ObjectHealth) []ObjectHealth {
+	if prev == nil {
+		return next
+	}
+	for i := range next {
+		if next[i].Health.Reason == ReasonReadFailed && prev[i].Health.Reason != ReasonReadFailed {
+			next[i] = prev[i]
+		}
+	}
+	return next
 }
