@@ -23,7 +23,7 @@ type ApplyOptions struct {
 	// has at least one field ferry owns.
 	Labels map[string]string
 	// WaitTimeout bounds the wait for the set's CRDs to become Established
-	// and their kinds to be served.
+	// and their kinds to be served; zero means the default.
 	WaitTimeout time.Duration
 }
 
@@ -73,6 +73,9 @@ func (e *ApplyError) Unwrap() []error {
 // The change set lists every object in the order written, with Created,
 // Configured or Unchanged.
 func (m *Manager) Apply(ctx context.Context, objects []*unstructured.Unstructured, opts ApplyOptions) (*ChangeSet, error) {
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultApplyOptions().WaitTimeout
+	}
 	res := m.newResolver()
 	items, err := m.plan(ctx, res, objects, opts)
 	if err != nil {
