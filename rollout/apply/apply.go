@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -31,31 +30,6 @@ type ApplyOptions struct {
 // one-minute wait for CRDs.
 func DefaultApplyOptions() ApplyOptions {
 	return ApplyOptions{WaitTimeout: time.Minute}
-}
-
-// ApplyError says the set passed validation but a write failed afterwards
-// (a conflict with a concurrent change, the apiserver going away): the
-// objects before it in the change set were written, the rest were not.
-// Unlike a ValidationError, retrying later may succeed.
-type ApplyError struct {
-	Errors []*ObjectError
-}
-
-func (e *ApplyError) Error() string {
-	msgs := make([]string, len(e.Errors))
-	for i, oe := range e.Errors {
-		msgs[i] = oe.Error()
-	}
-	return "apply failed: " + strings.Join(msgs, "; ")
-}
-
-// Unwrap exposes each object's error.
-func (e *ApplyError) Unwrap() []error {
-	out := make([]error, len(e.Errors))
-	for i, oe := range e.Errors {
-		out[i] = oe
-	}
-	return out
 }
 
 // Apply makes the cluster match objects (one rendered revision) with

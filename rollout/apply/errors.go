@@ -89,6 +89,31 @@ func (e *ValidationError) Unwrap() []error {
 	return out
 }
 
+// ApplyError says the set passed validation but a write failed afterwards
+// (a conflict with a concurrent change, the apiserver going away): the
+// objects before it in the change set were written, the rest were not.
+// Unlike a ValidationError, retrying later may succeed.
+type ApplyError struct {
+	Errors []*ObjectError
+}
+
+func (e *ApplyError) Error() string {
+	msgs := make([]string, len(e.Errors))
+	for i, oe := range e.Errors {
+		msgs[i] = oe.Error()
+	}
+	return "apply failed: " + strings.Join(msgs, "; ")
+}
+
+// Unwrap exposes each object's error.
+func (e *ApplyError) Unwrap() []error {
+	out := make([]error, len(e.Errors))
+	for i, oe := range e.Errors {
+		out[i] = oe
+	}
+	return out
+}
+
 // EmptyRenderError is Prune's refusal to delete everything because the new
 // render has no objects at all, which is far more often a broken path or
 // overlay than an intent. PruneOptions.AllowEmpty overrides it.

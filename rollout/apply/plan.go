@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -224,5 +223,3 @@ func compact(errs []*ObjectError) []*ObjectError {
 	}
 	return out
 }
-
-func (it *item) String() string { return fmt.Sprintf("%s (%s)", it.ref, it.action()) }
