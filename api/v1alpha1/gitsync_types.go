@@ -76,6 +76,12 @@ type GitSyncSpec struct {
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
+	// Webhook enables the push receiver for this GitSync at
+	// /hook/<github|gitlab|generic>/<namespace>/<name>: a push then
+	// triggers a sync at once instead of at the next poll.
+	// +optional
+	Webhook *Webhook `json:"webhook,omitempty"`
+
 	// Schedule gates when new revisions are applied and lets ferry commit
 	// the next batch on a cron schedule.
 	// +optional
@@ -97,6 +103,14 @@ type GitRef struct {
 // LocalObjectReference names an object in the GitSync's namespace.
 type LocalObjectReference struct {
 	Name string `json:"name"`
+}
+
+// Webhook configures the push receiver of a GitSync.
+type Webhook struct {
+	// SecretRef names a Secret in this namespace whose key "token" is the
+	// shared secret: the HMAC key for GitHub and generic hooks, the token
+	// GitLab sends.
+	SecretRef LocalObjectReference `json:"secretRef"`
 }
 
 // Verification of the head commit's signature.

@@ -1,11 +1,174 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/ferry-gitops/ferry/rollout/apply"
+	"github.com/ferry-gitops/ferry/rollout/gitsync"
+	"github.com/ferry-gitops/ferry/source"
+)
+
+const runLong = `Run ferry: keep every GitSync's path of a git repository applied in the
+cluster, and run the rollouts of the CloneSets it applies.
+
+With --repo, ferry first creates (or updates) one GitSync from the flags, so
+a single command syncs a repository:
+
+  ferry run --repo https://git.example/app.git --branch main --path overlays/prod
+
+Each GitSync is polled every --interval (or its spec.interval): ferry lists the
+remote refs, fetches only a new commit, renders the kustomize path with the
+SidecarSets injected, validates every object with a server-side dry run and
+only then applies them (nothing from a bad commit is applied; the last good
+revision keeps running), prunes what left git, and reports health and the
+batch of each CloneSet in the GitSync's status ('ferry status').
+
+A push webhook (--hook-listen) makes a sync start at once:
+  POST /hook/<github|gitlab|generic>/<namespace>/<name>
+with the GitSync's spec.webhook secret. Metrics are on --metrics-listen at
+/metrics, with /healthz and /readyz.`
+
+const runExample = `  # Quick start against the current kubectl context
+  ferry run --repo https://git.example/app.git --branch main --path overlays/prod --interval 30s
+
+  # Reconcile the GitSyncs that already exist, in one namespace
+  ferry run -n apps
+
+  # A local repository (file://), polling fast
+  ferry run --repo file:///srv/git/app.git --path overlays/prod --interval 5s`
+
+type runFlags struct {
+	kube           kubeFlags
+	quick          quickStart
+	watchNamespace string
+	hookListen     string
+	metricsListen  string
+	workers        int
+	opts           gitsync.Options
+}
 
 func newRunCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "run",
-		Short: "Sync git repositories into the cluster (GitSync reconciler, engine and webhook)",
-		RunE:  notImplemented("run"),
+	f := &runFlags{opts: gitsync.DefaultOptions()}
+	cmd := &cobra.Command{
+		Use:     "run",
+		Short:   "Sync git repositories into the cluster and run their rollouts",
+		Long:    runLong,
+		Example: runExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			return runGitOps(ctx, f, log)
+		},
 	}
+	fl := cmd.Flags()
+	f.kube.addFlags(fl, "namespace of the GitSync --repo creates (default: the context's, else default)")
+	f.quick.addFlags(fl)
+	fl.StringVar(&f.watchNamespace, "watch-namespace", "", "reconcile GitSyncs in this namespace only (default: all)")
+	fl.StringVar(&f.hookListen, "hook-listen", ":9292", "address of the push webhook receiver (empty: off)")
+	fl.StringVar(&f.metricsListen, "metrics-listen", ":8080", "address of /metrics, /healthz and /readyz (empty: off)")
+	fl.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "GitSyncs reconciled at once")
+	fl.DurationVar(&f.opts.Interval, "default-interval", f.opts.Interval, "poll interval of GitSyncs without spec.interval")
+	return cmd
+}
+
+func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
+	cfg, err := f.kube.restConfig()
+	if err != nil {
+		return err
+	}
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	mgr, err := apply.NewManager(cfg, apply.DefaultOptions())
+	if err != nil {
+		return err
+	}
+	if err := ensureCRDs(ctx, mgr, dyn, log); err != nil {
+		return err
+	}
+	if f.quick.enabled() {
+		ns := f.kube.namespaceOr("default")
+		gs, err := f.quick.apply(ctx, dyn, ns)
+		if err != nil {
+			return err
+		}
+		log.Info("GitSync configured", "gitsync", ns+"/"+gs, "url", f.quick.url, "path", f.quick.path)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	broadcaster := record.NewBroadcaster()
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
+	defer broadcaster.Shutdown()
+	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "ferry"})
+
+	opts := f.opts
+	opts.Log = log
+	rec := gitsync.NewReconciler(kube, dyn, source.NewFetcher(source.DefaultFetcherOptions()), mgr, recorder, gitsync.NewMetrics(reg), opts)
+	ctrl := gitsync.NewController(rec, f.watchNamespace)
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return ctrl.Run(ctx) })
+	if f.hookListen != "" {
+		g.Go(func() error {
+			return serve(ctx, f.hookListen, ctrl.Receiver(source.DefaultReceiverOptions()), log, "push webhook receiver")
+		})
+	}
+	if f.metricsListen != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		ok := func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) }
+		mux.HandleFunc("/healthz", ok)
+		mux.HandleFunc("/readyz", ok)
+		g.Go(func() error { return serve(ctx, f.metricsListen, mux, log, "metrics") })
+	}
+	return g.Wait()
+}
+
+// serve runs an HTTP server on addr until ctx ends.
+func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, what string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s: listen on %s: %w", what, addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("serving "+what, "addr", ln.Addr().String())
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }

@@ -34,6 +34,7 @@ const (
 	ReasonPruneFailed        Reason = "PruneFailed"
 	ReasonPruneRefused       Reason = "PruneRefused"
 	ReasonHealthCheckFailed  Reason = "HealthCheckFailed"
+	ReasonHealthUnknown      Reason = "HealthUnknown"
 	ReasonBatchAdvanced      Reason = "BatchAdvanced"
 	ReasonAdvanceSkipped     Reason = "AdvanceSkipped"
 	ReasonAdvanceFailed      Reason = "AdvanceFailed"

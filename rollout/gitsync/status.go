@@ -67,6 +67,9 @@ type HealthSummary struct {
 	// "CloneSet default/demo: 3/5 updated".
 	InProgress []string
 	Failed     []string
+	// Unknown are objects whose health ferry cannot read (a kind without a
+	// health rule and without kstatus conditions): not assumed healthy.
+	Unknown []string
 }
 
 // NextStatus computes the status after an attempt from the status before it.
@@ -92,7 +95,7 @@ func NextStatus(old v1alpha1.GitSyncStatus, o Outcome) v1alpha1.GitSyncStatus {
 			st.BatchSummary = batchSummary(st.Batches)
 		}
 	}
-	st.History = record(st.History, o, now)
+	st.History = recordAttempt(st.History, o, now)
 	setConditions(&st, o, now)
 	return st
 }
@@ -121,6 +124,10 @@ func setConditions(st *v1alpha1.GitSyncStatus, o Outcome, now metav1.Time) {
 		msg := "unhealthy: " + strings.Join(h.Failed, "; ")
 		setCondition(conds, TypeReady, metav1.ConditionFalse, ReasonHealthCheckFailed, msg, gen, now)
 		removeCondition(conds, TypeReconciling)
+	case h != nil && len(h.InProgress) == 0 && len(h.Unknown) > 0:
+		msg := "health unknown: " + strings.Join(h.Unknown, "; ")
+		setCondition(conds, TypeReady, metav1.ConditionUnknown, ReasonHealthUnknown, msg, gen, now)
+		removeCondition(conds, TypeReconciling)
 	case h == nil || len(h.InProgress) > 0:
 		msg := "Rolling out"
 		if h != nil {
@@ -148,10 +155,10 @@ func setConditions(st *v1alpha1.GitSyncStatus, o Outcome, now metav1.Time) {
 	}
 }
 
-// record adds the attempt to the history, newest first. Repeats of the
+// recordAttempt adds the attempt to the history, newest first. Repeats of the
 // newest entry (the same revision with the same result, which every idle
 // poll produces) update it in place rather than pushing real events out.
-func record(h []v1alpha1.HistoryEntry, o Outcome, now metav1.Time) []v1alpha1.HistoryEntry {
+func recordAttempt(h []v1alpha1.HistoryEntry, o Outcome, now metav1.Time) []v1alpha1.HistoryEntry {
 	e := v1alpha1.HistoryEntry{Revision: o.Revision, Time: now, Result: string(o.Result), Message: o.Message,
 		Duration: &metav1.Duration{Duration: o.Duration.Round(time.Millisecond)}}
 	if o.Result == ResultUnchanged && len(h) > 0 && h[0].Revision == o.Revision &&
