@@ -209,7 +209,10 @@ type BatchStatus struct {
 	// Of is the number of batches in the plan.
 	// +optional
 	Of int32 `json:"of,omitempty"`
-	// Replicas, Updated and Ready pods as the CloneSet reports them.
+	// Desired is spec.replicas.
+	Desired int32 `json:"desired"`
+	// Replicas (surge pods included), Updated and Ready pods as the
+	// CloneSet reports them.
 	Replicas int32 `json:"replicas"`
 	Updated  int32 `json:"updated"`
 	Ready    int32 `json:"ready"`

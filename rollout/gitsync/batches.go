@@ -52,6 +52,7 @@ func BatchOf(rendered, live *kruisev1alpha1.CloneSet) (v1alpha1.BatchStatus, err
 		b.Of = int32(pos.Total)
 	}
 	replicas := pos.Replicas
+	b.Desired = replicas
 	if live != nil {
 		st := live.Status
 		b.Replicas, b.Updated, b.Ready = st.Replicas, st.UpdatedReplicas, st.ReadyReplicas

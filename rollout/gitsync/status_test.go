@@ -20,7 +20,7 @@ var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
 func heldBatch() v1alpha1.BatchStatus {
 	return v1alpha1.BatchStatus{Namespace: "default", Name: "demo", Partition: 3, Batch: ptr.To[int32](1), Of: 3,
-		Replicas: 5, Updated: 2, Ready: 5, Healthy: true}
+		Desired: 5, Replicas: 5, Updated: 2, Ready: 5, Healthy: true}
 }
 
 func cond(st v1alpha1.GitSyncStatus, typ string) string {
