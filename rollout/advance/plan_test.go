@@ -41,8 +41,8 @@ func TestPlanFindsTheValue(t *testing.T) {
 	}, {
 		name: "overlay strategic-merge patch file",
 		files: map[string]string{
-			"base/kustomization.yaml": kustomization(baseKust),
-			"base/cloneset.yaml":      cloneSet("demo", "3,1,0", "    partition: 5"),
+			"base/kustomization.yaml":          kustomization(baseKust),
+			"base/cloneset.yaml":               cloneSet("demo", "3,1,0", "    partition: 5"),
 			"overlays/prod/kustomization.yaml": kustomization("resources:\n- ../../base\npatches:\n- path: partition.yaml\n"),
 			"overlays/prod/partition.yaml": "# batch position\napiVersion: apps.kruise.io/v1alpha1\nkind: CloneSet\n" +
 				"metadata:\n  name: demo\nspec:\n  updateStrategy:\n    partition: 3 # batch 1 of 3\n",
@@ -95,7 +95,7 @@ func TestPlanFindsTheValue(t *testing.T) {
 				`  patch: '[{"op": "add", "path": "/spec/updateStrategy", "value": {"maxSurge": "20%", "partition": 3}}]'` + "\n"),
 		},
 		path: "overlays/prod", target: Next(),
-		file: "overlays/prod/kustomization.yaml",
+		file:  "overlays/prod/kustomization.yaml",
 		line:  `  patch: '[{"op": "add", "path": "/spec/updateStrategy", "value": {"maxSurge": "20%", "partition": 3}}]'`,
 		want:  `  patch: '[{"op": "add", "path": "/spec/updateStrategy", "value": {"maxSurge": "20%", "partition": 1}}]'`,
 		field: "patches[0].patch: op 0 (add /spec/updateStrategy)",

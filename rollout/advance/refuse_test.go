@@ -41,7 +41,7 @@ func TestPlanRefuses(t *testing.T) {
 		wantErr error
 		message string
 	}{{
-		name: "partition in a base another overlay renders",
+		name:  "partition in a base another overlay renders",
 		files: twoOverlaysOnOneBase, path: "overlays/prod", req: Request{Target: Next()},
 		wantErr: ErrSharedFile,
 		message: "CloneSet default/demo: base/cloneset.yaml:22 (spec.updateStrategy.partition of CloneSet demo) is also rendered by " +
