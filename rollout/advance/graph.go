@@ -63,17 +63,18 @@ func loadGraph(tree *object.Tree) (*repoGraph, error) {
 		g.nodes[dir] = &kustNode{file: f}
 		g.addRefs(dir, &k)
 	}
-	// A resource that names a kustomization directory includes it.
+	// A resource that names a kustomization directory includes it, before
+	// the components, as kustomize builds them.
 	for _, n := range g.nodes {
-		var files []string
+		var files, dirs []string
 		for _, f := range n.files {
 			if g.nodes[f] != nil {
-				n.dirs = append(n.dirs, f)
+				dirs = append(dirs, f)
 			} else {
 				files = append(files, f)
 			}
 		}
-		n.files = files
+		n.files, n.dirs = files, append(dirs, n.dirs...)
 	}
 	return g, nil
 }

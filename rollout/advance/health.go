@@ -51,14 +51,15 @@ func HealthOf(live *unstructured.Unstructured, batches []v1alpha1.BatchStatus, n
 	if p, ok := partitionOf(live); ok {
 		h.Partition = p
 	}
-	if v, ok, _ := unstructured.NestedInt64(live.Object, "spec", "replicas"); ok {
-		h.Replicas = int32(v)
+	if v, ok := nestedInt(live, "spec", "replicas"); ok {
+		h.Replicas = v
 	}
-	if v, ok, _ := unstructured.NestedInt64(live.Object, "status", "readyReplicas"); ok {
-		h.Ready = int32(v)
-	}
+	h.Ready, _ = nestedInt(live, "status", "readyReplicas")
+	// The GitSync's healthySince counts only for the batch running now.
+	resolved, err := batch.PartitionReplicas(h.Partition, h.Replicas)
 	for _, b := range batches {
-		if b.Namespace == live.GetNamespace() && b.Name == live.GetName() && b.Healthy && b.HealthySince != nil && h.Healthy {
+		if b.Namespace == live.GetNamespace() && b.Name == live.GetName() && b.Healthy && b.HealthySince != nil &&
+			h.Healthy && err == nil && b.Partition == resolved {
 			h.Since = b.HealthySince.Time
 		}
 	}
@@ -125,4 +126,20 @@ func partitionOf(u *unstructured.Unstructured) (intstr.IntOrString, bool) {
 		return intstr.FromString(p), true
 	}
 	return intstr.IntOrString{}, false
+}
+
+// nestedInt reads an integer field decoded from JSON (int64) or YAML
+// (float64).
+func nestedInt(u *unstructured.Unstructured, fields ...string) (int32, bool) {
+	v, found, err := unstructured.NestedFieldNoCopy(u.Object, fields...)
+	if err != nil || !found {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case int64:
+		return int32(n), true
+	case float64:
+		return int32(n), true
+	}
+	return 0, false
 }
