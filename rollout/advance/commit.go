@@ -84,3 +84,13 @@ func Run(ctx context.Context, snapshot SnapshotFunc, req Request, wb source.Writ
 	}
 	return ch, res, err
 }
+
+// Lines are the edited line before and after, without line breaks.
+func (c *Change) Lines() (before, after string) {
+	return lineOf(c.Old, c.Site.Line), lineOf(c.New, c.Site.Line)
+}
+
+func lineOf(b []byte, n int) string {
+	l, _ := newText(b).line(n)
+	return string(l)
+}

@@ -44,10 +44,12 @@
 //   - the batch running now is not complete, or the cluster runs another
 //     partition than git holds: ErrNotHealthy.
 //   - the value is also rendered by kustomizations outside the path's own
-//     build (two overlays sharing a base that sets the partition):
-//     ErrSharedFile, naming them. Editing it would advance them too; add a
-//     partition patch to the path's overlay instead. Kustomizations that
-//     include the path itself are not counted: they build on it.
+//     build, and the edit changes their render (two overlays sharing a base
+//     that sets the partition, neither overriding it): ErrSharedFile,
+//     naming them. Editing it would advance them too; add a partition patch
+//     to the path's overlay instead. An overlay that sets its own partition
+//     is not affected, and kustomizations that include the path itself are
+//     not counted: they build on it.
 //
 // Force overrides the last three.
 package advance

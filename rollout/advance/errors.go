@@ -73,9 +73,9 @@ func (e *CannotEditError) Is(target error) bool { return target == ErrCannotEdit
 type SharedFileError struct {
 	Site Site
 	Path string // the path being advanced
-	// Others are the kustomization directories outside Path's own tree
-	// that include Site.File, at the point where they include it (or include
-	// a base of Path that includes it).
+	// Others are the kustomization directories outside Path's own build
+	// that read Site.File (at the point where they join it) and whose
+	// render the edit changes.
 	Others []string
 }
 

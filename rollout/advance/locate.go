@@ -1,6 +1,7 @@
 package advance
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"reflect"
@@ -172,4 +173,25 @@ func objectName(o *unstructured.Unstructured) string {
 		return o.GetKind() + " " + o.GetName()
 	}
 	return fmt.Sprintf("%s %s/%s", o.GetKind(), o.GetNamespace(), o.GetName())
+}
+
+// affected keeps the kustomizations whose render the change alters: a
+// kustomization that reads the file but overrides the value (its own
+// partition patch) is not affected. One that does not render either way
+// is kept: ferry cannot tell.
+func (l locator) affected(ctx context.Context, dirs []string, ch *Change) ([]string, error) {
+	var out []string
+	edited := render.WithFiles(l.src, map[string][]byte{ch.Site.File: ch.New})
+	for _, d := range dirs {
+		before, err1 := render.Build(ctx, l.src, d, l.opts)
+		after, err2 := render.Build(ctx, edited, d, l.opts)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err1 == nil && err2 == nil && bytes.Equal(before.YAML, after.YAML) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }

@@ -120,7 +120,11 @@ func Plan(ctx context.Context, req Request) (*Change, error) {
 	}
 	ch.Namespace, ch.Name, ch.Path = req.Namespace, req.Name, res.Path
 	ch.Parent, ch.Step, ch.Health = req.Commit.Hash, st, req.Health
-	if others := g.others(res.Path, sharedTarget(ch.Site, g)); len(others) > 0 {
+	others, err := l.affected(ctx, g.others(res.Path, sharedTarget(ch.Site, g)), ch)
+	if err != nil {
+		return nil, err
+	}
+	if len(others) > 0 {
 		if !req.Force {
 			return nil, fmt.Errorf("CloneSet %s: %w", id, &SharedFileError{Site: ch.Site, Path: dirName(res.Path), Others: others})
 		}

@@ -158,6 +158,18 @@ func TestPlanFindsTheValue(t *testing.T) {
 		file: "overlays/a/partition.yaml", line: "    partition: 3", want: "    partition: 1",
 		field: "spec.updateStrategy.partition",
 	}, {
+		name: "partition in a shared base that the other overlay overrides",
+		files: map[string]string{
+			"base/kustomization.yaml":             kustomization(baseKust),
+			"base/cloneset.yaml":                  cloneSet("demo", "3,1,0", "    partition: 3"),
+			"overlays/staging/kustomization.yaml": overlayOnBase,
+			"overlays/prod/kustomization.yaml":    kustomization("resources:\n- ../../base\npatches:\n- path: p.yaml\n"),
+			"overlays/prod/p.yaml":                smPatch("demo", "5"),
+		},
+		path: "overlays/staging", target: Next(),
+		file: "base/cloneset.yaml", line: "    partition: 3", want: "    partition: 1",
+		field: "spec.updateStrategy.partition of CloneSet demo",
+	}, {
 		name: "the same value in base and overlay: the overlay wins",
 		files: map[string]string{
 			"base/kustomization.yaml":          kustomization(baseKust),
