@@ -51,14 +51,14 @@ func kustomization(body string) string {
 }
 
 // commitFiles commits files to a fresh repository and returns the commit.
-func commitFiles(t *testing.T, files map[string]string) (*gittest.Repo, *object.Commit) {
+func commitFiles(t testing.TB, files map[string]string) (*gittest.Repo, *object.Commit) {
 	t.Helper()
 	r := gittest.NewRepo(t, t.TempDir(), "app.git")
 	h := r.Commit(files, "initial")
 	return r, headCommit(t, r.Work, h)
 }
 
-func headCommit(t *testing.T, dir, hash string) *object.Commit {
+func headCommit(t testing.TB, dir, hash string) *object.Commit {
 	t.Helper()
 	repo, err := git.PlainOpen(dir)
 	if err != nil {

@@ -58,6 +58,8 @@ func (t Target) String() string {
 //	first run                 3     3    -> batch 1 → 2 (partition 3 → 1)
 //	second run, not applied   3     1    -> already at batch 2
 //	after ferry applied it    1     1    -> batch 2 → 3 (partition 1 → 0)
+//	two commits not applied   5     1    -> already at batch 2
+//	off plan in git           5     4    -> batch 0 → 1 (partition 4 → 3)
 //
 // live is nil when the cluster was not read.
 func step(r *batch.Resolved, inGit intstr.IntOrString, live *intstr.IntOrString, t Target, opts batch.StepOptions) (batch.Step, error) {
@@ -81,6 +83,9 @@ func step(r *batch.Resolved, inGit intstr.IntOrString, live *intstr.IntOrString,
 	next, err := r.Next(*live)
 	if err != nil {
 		return batch.Step{}, err
+	}
+	if git.Partition <= next.To.Partition { // git holds that batch, or a later one, already
+		return batch.Step{}, &batch.AlreadyAtBatchError{Batch: git.Batch, Total: git.Total, Partition: git.Partition}
 	}
 	return r.ToBatch(inGit, next.To.Batch, opts)
 }
