@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ferry-gitops/ferry/rollout/advance"
 	"github.com/ferry-gitops/ferry/rollout/batch"
@@ -65,13 +64,14 @@ const advanceExample = `  # Commit the next batch in the clone in the current di
   ferry advance default/demo --next --dry-run -o json`
 
 type advanceFlags struct {
-	namespace, repo, branch, path, message string
-	next                                   bool
-	toBatch                                int
-	partition                              string
-	push, force, dryRun                    bool
-	pathSet                                bool // --path given, even as ""
-	kubeconfig, context, output            string
+	kube                        kubeFlags
+	repo, branch, path, message string
+	next                        bool
+	toBatch                     int
+	partition                   string
+	push, force, dryRun         bool
+	pathSet                     bool // --path given, even as ""
+	output                      string
 }
 
 func newAdvanceCommand() *cobra.Command {
@@ -98,9 +98,7 @@ func newAdvanceCommand() *cobra.Command {
 	fl.StringVarP(&f.message, "message", "m", "", "commit message (default: rollout(<ns>/<name>): batch <k>/<n> (partition <from>→<to>))")
 	fl.BoolVar(&f.force, "force", false, "advance past an unhealthy batch, skip batches, raise the partition, or edit a shared file")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "plan and print the edit, commit nothing")
-	fl.StringVarP(&f.namespace, "namespace", "n", "default", "namespace, when the argument is a bare NAME")
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-	fl.StringVar(&f.context, "context", "", "kubeconfig context")
+	f.kube.addFlags(fl, "namespace, when the argument is a bare NAME (default: the context's, else default)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.MarkFlagsMutuallyExclusive("next", "to-batch", "partition")
 	return cmd
@@ -111,9 +109,9 @@ func runAdvance(cmd *cobra.Command, f *advanceFlags, arg string, now time.Time) 
 	if f.output != "text" && f.output != "json" {
 		return fmt.Errorf("--output %q: want text or json", f.output)
 	}
-	ns, name := f.namespace, arg
-	if before, after, ok := strings.Cut(arg, "/"); ok {
-		ns, name = before, after
+	ns, name, ok := strings.Cut(arg, "/")
+	if !ok {
+		ns, name = f.kube.namespaceOr("default"), arg
 	}
 	target, err := f.target()
 	if err != nil {
@@ -168,11 +166,9 @@ type clusterView struct {
 // cannot be reached is not an error here: the health is then Unknown and
 // Plan refuses unless --force.
 func readCluster(ctx context.Context, f *advanceFlags, ns, name string, now time.Time) clusterView {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = f.kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.context}).ClientConfig()
+	cfg, err := f.kube.restConfig()
 	if err != nil {
-		return clusterView{health: advance.UnknownHealth("no cluster: " + err.Error())}
+		return clusterView{health: advance.UnknownHealth(err.Error())}
 	}
 	cfg.Timeout = 15 * time.Second
 	dyn, err := dynamic.NewForConfig(cfg)

@@ -47,7 +47,7 @@ func TestAdvanceWithoutCluster(t *testing.T) {
 	if !errors.As(err, &exit) || exit.code != 1 || out != "" {
 		t.Fatalf("unforced without a cluster: out %q, err %v; want exit 1 and no output", out, err)
 	}
-	want := "CloneSet default/demo: batch 1 of 3 (partition 3) is not healthy: cannot read the cluster: no cluster: " +
+	want := "CloneSet default/demo: batch 1 of 3 (partition 3) is not healthy: cannot read the cluster: kubeconfig: " +
 		"stat " + noKube + ": no such file or directory; use --force to advance anyway"
 	if err.Error() != want {
 		t.Errorf("error:\n%s\nwant:\n%s", err, want)
@@ -61,7 +61,7 @@ func TestAdvanceWithoutCluster(t *testing.T) {
 	commit := r.Head()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	wantLines := []string{
-		"demo: batch 1 → 2 of 3 (partition 3 → 1); batch 1 health unknown: no cluster: stat " + noKube + ": no such file or directory",
+		"demo: batch 1 → 2 of 3 (partition 3 → 1); batch 1 health unknown: kubeconfig: stat " + noKube + ": no such file or directory",
 		"edited overlays/prod/partition.yaml:9 (spec.updateStrategy.partition)",
 		`committed ` + commit[:7] + ` "rollout(default/demo): batch 2/3 (partition 3→1)" and pushed to main`,
 	}
@@ -123,7 +123,7 @@ func TestAdvanceArgumentErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"default/demo", "--repo", r.Work}, "--path is required: no GitSync in namespace default applies CloneSet default/demo (cluster not read: no cluster: "},
+		{[]string{"default/demo", "--repo", r.Work}, "--path is required: no GitSync in namespace default applies CloneSet default/demo (cluster not read: kubeconfig: "},
 		{[]string{"default/demo", "--repo", r.FileURL(), "--path", "overlays/prod"}, "is a URL: ferry commits to it by pushing; add --push"},
 		{[]string{"default/demo", "--next", "--to-batch", "2", "--path", "p"}, "if any flags in the group [next to-batch partition] are set none of the others can be"},
 		{[]string{"default/demo", "--partition", "30 %", "--path", "p"}, `--partition "30 %": invalid partition`},
