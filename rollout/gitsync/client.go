@@ -37,17 +37,18 @@ func ToUnstructured(gs *v1alpha1.GitSync) (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-// writeStatus replaces the status subresource. The object's resourceVersion
-// guards it: a concurrent spec change makes it fail and the next reconcile
-// starts from the new spec.
-func writeStatus(ctx context.Context, dyn dynamic.Interface, gs *v1alpha1.GitSync) error {
+// writeStatus replaces the status subresource and returns the new
+// resourceVersion. The object's resourceVersion guards the write: a
+// concurrent spec change makes it fail and the next reconcile starts from
+// the new spec.
+func writeStatus(ctx context.Context, dyn dynamic.Interface, gs *v1alpha1.GitSync) (string, error) {
 	u, err := ToUnstructured(gs)
 	if err != nil {
-		return err
+		return "", err
 	}
-	_, err = dyn.Resource(v1alpha1.GitSyncResource).Namespace(gs.Namespace).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: FieldManager})
+	out, err := dyn.Resource(v1alpha1.GitSyncResource).Namespace(gs.Namespace).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: FieldManager})
 	if err != nil {
-		return fmt.Errorf("GitSync %s/%s: write status: %w", gs.Namespace, gs.Name, err)
+		return "", fmt.Errorf("GitSync %s/%s: write status: %w", gs.Namespace, gs.Name, err)
 	}
-	return nil
+	return out.GetResourceVersion(), nil
 }

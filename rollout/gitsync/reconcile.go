@@ -83,7 +83,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, gs *v1alpha1.GitSync, full b
 	if err := r.writeIfChanged(ctx, gs, next); err != nil {
 		return 0, err
 	}
-	return r.schedule(key, gs, o), nil
+	wait := r.schedule(key, gs, o)
+	tick, err := r.advanceBatches(ctx, gs)
+	return sooner(wait, tick), err
+}
+
+// sooner is the earlier of two waits, where zero means "no wait asked".
+func sooner(a, b time.Duration) time.Duration {
+	if a == 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 // sync is steps 1-6 of the recipe. It returns the outcome so far and the
@@ -138,11 +148,11 @@ func failed(o Outcome, err error) Outcome {
 // refresh re-reads health and batches of what the last sync applied.
 func (r *Reconciler) refresh(ctx context.Context, gs *v1alpha1.GitSync) (time.Duration, error) {
 	if gs.Status.LastAppliedRevision == "" {
-		return r.opts.ProgressInterval, nil
+		return r.untilFullSync(gs), nil
 	}
 	h, batches, err := r.observe(ctx, inventoryOf(gs.Status.Inventory), nil, gs.Namespace)
 	if err != nil {
-		return r.opts.ProgressInterval, err
+		return sooner(r.opts.ProgressInterval, r.untilFullSync(gs)), err
 	}
 	next := gs.Status.DeepCopy()
 	*next = NextStatus(gs.Status, Outcome{Now: r.opts.Clock.Now(), Generation: gs.Generation,
@@ -152,10 +162,23 @@ func (r *Reconciler) refresh(ctx context.Context, gs *v1alpha1.GitSync) (time.Du
 	if err := r.writeIfChanged(ctx, gs, *next); err != nil {
 		return 0, err
 	}
+	tick, err := r.advanceBatches(ctx, gs)
+	wait := sooner(r.untilFullSync(gs), tick)
 	if len(h.InProgress) > 0 {
-		return r.opts.ProgressInterval, nil
+		wait = sooner(r.opts.ProgressInterval, wait)
 	}
-	return 0, nil
+	return wait, err
+}
+
+// untilFullSync is how long until the next full sync of gs is due.
+func (r *Reconciler) untilFullSync(gs *v1alpha1.GitSync) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.nextSync[gs.Namespace+"/"+gs.Name].Sub(r.opts.Clock.Now())
+	if d <= 0 {
+		return time.Millisecond
+	}
+	return d
 }
 
 // due reports whether a full sync is due for key: none recorded yet (a new
@@ -217,13 +240,21 @@ func (r *Reconciler) timeout(gs *v1alpha1.GitSync) time.Duration {
 	return r.opts.Timeout
 }
 
+// writeIfChanged writes next as gs's status when it differs, and keeps gs
+// (the caller's copy) in step: its status and resourceVersion, so later
+// steps of the same reconcile write on top of it.
 func (r *Reconciler) writeIfChanged(ctx context.Context, gs *v1alpha1.GitSync, next v1alpha1.GitSyncStatus) error {
 	if equality.Semantic.DeepEqual(gs.Status, next) {
 		return nil
 	}
 	out := gs.DeepCopy()
 	out.Status = next
-	return writeStatus(ctx, r.dyn, out)
+	rv, err := writeStatus(ctx, r.dyn, out)
+	if err != nil {
+		return err
+	}
+	gs.Status, gs.ResourceVersion = next, rv
+	return nil
 }
 
 func suspendedStatus(gs *v1alpha1.GitSync, now time.Time) v1alpha1.GitSyncStatus {
