@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"sort"
@@ -28,13 +29,17 @@ type FieldChange struct {
 // MarshalJSON writes {"path", "from", "to"} with absent sides left out, and
 // "order" and "masked" only when set.
 func (c FieldChange) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
 		Path   string `json:"path"`
 		From   any    `json:"from,omitempty"` // omitted only when absent (nil)
 		To     any    `json:"to,omitempty"`
 		Order  bool   `json:"order,omitempty"`
 		Masked bool   `json:"masked,omitempty"`
 	}{c.Path, c.From, c.To, c.Order, c.Masked})
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
 // Fields compares two normalised objects (see Normalize) and returns every

@@ -38,8 +38,13 @@ func fieldLines(c FieldChange) []line {
 		return valueLines('-', c.Path, c.From)
 	}
 	if a, ok := c.From.(string); ok {
-		if b, ok := c.To.(string); ok && (strings.Contains(a, "\n") || strings.Contains(b, "\n")) {
-			return stringDiffLines(c.Path, a, b)
+		if b, ok := c.To.(string); ok {
+			if out, ok := jsonStringLines(c.Path, a, b); ok {
+				return out
+			}
+			if strings.Contains(a, "\n") || strings.Contains(b, "\n") {
+				return stringDiffLines(c.Path, a, b)
+			}
 		}
 	}
 	if isInline(c.From) && isInline(c.To) {
@@ -59,6 +64,25 @@ func valueLines(mark byte, path string, v any) []line {
 		out = append(out, line{mark, "    " + l})
 	}
 	return out
+}
+
+// jsonStringLines shows a change of a string holding a JSON object (an
+// annotation such as kruise.io/sidecarset-hash) field by field, the inner
+// path in braces:
+//
+//	metadata.annotations["kruise.io/sidecarset-hash"]{log-collector.hash}: 4zb… → c8z…
+func jsonStringLines(path, a, b string) ([]line, bool) {
+	var ja, jb map[string]any
+	if !strings.HasPrefix(a, "{") || !strings.HasPrefix(b, "{") ||
+		json.Unmarshal([]byte(a), &ja) != nil || json.Unmarshal([]byte(b), &jb) != nil {
+		return nil, false
+	}
+	var out []line
+	for _, c := range Fields(ja, jb) {
+		c.Path = path + "{" + c.Path + "}"
+		out = append(out, fieldLines(c)...)
+	}
+	return out, true
 }
 
 // stringDiffLines shows a multi-line string (a config file in a ConfigMap)

@@ -91,6 +91,10 @@ type Rollout struct {
 
 	// Result is the simulation, for printing its steps table.
 	Result *simulate.Result `json:"-"`
+
+	// beyondImages is set when the template changes in more than container
+	// images (and the sidecar hash annotations that follow them).
+	beyondImages bool
 }
 
 // Step is one engine pass of the simulation.
@@ -190,6 +194,7 @@ func Compute(in Input) (*Rollout, error) {
 			r.Previous = rev
 		}
 	}
+	r.beyondImages = changedBeyondImages(&base.Spec.Template, &head.Spec.Template)
 	r.Sidecars, err = sidecarChanges(&base.Spec.Template, &head.Spec.Template)
 	if err != nil {
 		return nil, fmt.Errorf("CloneSet %s: %w", objectID(head.Namespace, head.Name), err)

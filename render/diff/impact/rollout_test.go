@@ -88,9 +88,9 @@ func TestCompute(t *testing.T) {
 			batch:    BatchChange{2, 3, 3}, inPlace: true, moved: 1, peak: 6, min: 5, steps: 2,
 		},
 		{
-			name:       "advance without history",
-			in:         Input{Base: v11("3"), Head: v11("1")},
-			batch:      BatchChange{1, 2, 3}, inPlace: true, moved: 2, peak: 6, min: 5, steps: 3,
+			name:  "advance without history",
+			in:    Input{Base: v11("3"), Head: v11("1")},
+			batch: BatchChange{1, 2, 3}, inPlace: true, moved: 2, peak: 6, min: 5, steps: 3,
 			notePrefix: "git history was not searched",
 		},
 		{
@@ -99,9 +99,9 @@ func TestCompute(t *testing.T) {
 			batch: BatchChange{1, 2, 3}, inPlace: true, moved: 0, peak: 5, min: 5, steps: 0,
 		},
 		{
-			name:       "release while base still holds pods",
-			in:         Input{Base: v10("1"), Head: v11("3")},
-			batch:      BatchChange{2, 1, 3}, inPlace: true, moved: 2, peak: 6, min: 5, steps: 3,
+			name:  "release while base still holds pods",
+			in:    Input{Base: v10("1"), Head: v11("3")},
+			batch: BatchChange{2, 1, 3}, inPlace: true, moved: 2, peak: 6, min: 5, steps: 3,
 			notePrefix: "assumes base was fully rolled out",
 		},
 		{

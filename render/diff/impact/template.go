@@ -67,6 +67,26 @@ func metadataChanged(a, b *corev1.PodTemplateSpec) bool {
 	return !maps.Equal(a.Labels, b.Labels) || !maps.Equal(strip(a.Annotations), strip(b.Annotations))
 }
 
+// changedBeyondImages reports whether two templates differ in more than
+// container images and the sidecar hash annotations.
+func changedBeyondImages(a, b *corev1.PodTemplateSpec) bool {
+	blank := func(t *corev1.PodTemplateSpec) *corev1.PodTemplateSpec {
+		t = t.DeepCopy()
+		for _, cs := range [][]corev1.Container{t.Spec.InitContainers, t.Spec.Containers} {
+			for i := range cs {
+				cs[i].Image = ""
+			}
+		}
+		for k := range t.Annotations {
+			if strings.HasPrefix(k, "kruise.io/sidecarset-") {
+				delete(t.Annotations, k)
+			}
+		}
+		return t
+	}
+	return !equalJSON(blank(a), blank(b))
+}
+
 // imageChanges lists the containers (init containers first) whose image
 // differs between two templates, matched by name, with the SidecarSet that
 // injected each sidecar.

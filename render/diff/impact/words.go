@@ -24,9 +24,10 @@ func (r *Rollout) Headline() string {
 			}
 			parts = append(parts, fmt.Sprintf("image %s%s → %s", name, ic.From, ic.To))
 		}
-		if len(r.Images) == 0 || r.Reason != reasonImages {
+		if r.beyondImages {
 			parts = append(parts, "pod template changed")
 		}
+		parts = append(parts, r.sidecarParts()...)
 	}
 	if r.Replicas.From != r.Replicas.To {
 		parts = append(parts, fmt.Sprintf("replicas %d → %d", r.Replicas.From, r.Replicas.To))
@@ -38,6 +39,23 @@ func (r *Rollout) Headline() string {
 		parts = append(parts, "no change that moves pods")
 	}
 	return fmt.Sprintf("CloneSet %s: %s", r.ID(), strings.Join(parts, ", "))
+}
+
+// sidecarParts name the sidecar changes in the headline: "sidecar
+// log-collector image a:2.2 → a:2.3".
+func (r *Rollout) sidecarParts() []string {
+	var out []string
+	for _, s := range r.Sidecars {
+		switch s.Change {
+		case SidecarImage:
+			for _, ic := range s.Images {
+				out = append(out, fmt.Sprintf("sidecar %s image %s → %s", s.Name, ic.From, ic.To))
+			}
+		case SidecarChanged, SidecarAdded, SidecarRemoved:
+			out = append(out, fmt.Sprintf("sidecar %s %s", s.Name, s.Change))
+		}
+	}
+	return out
 }
 
 // Sentence says what the engine will do, in plain words:
