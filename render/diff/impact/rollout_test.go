@@ -1,11 +1,14 @@
 package impact
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -158,4 +161,93 @@ func mustDecode(t *testing.T, o *unstructured.Unstructured) *appsv1alpha1.CloneS
 		t.Fatal(err)
 	}
 	return cs
+}
+
+func TestComputeEdgeCases(t *testing.T) {
+	v10 := func(p string) *unstructured.Unstructured { return seed("app:1.0", p, 5, inPlaceIfPossible) }
+	v11 := func(p string) *unstructured.Unstructured { return seed("app:1.1", p, 5, inPlaceIfPossible) }
+	prev := mustDecode(t, v10("0"))
+
+	// InPlaceOnly cannot recreate: the engine refuses, the preview says so.
+	only := withEnv(seed("app:1.0", "0", 5, "InPlaceOnly"))
+	r, err := Compute(Input{Base: seed("app:1.0", "0", 5, "InPlaceOnly"), Head: only})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Error == "" || !strings.HasPrefix(r.Sentence(), "The engine cannot roll this out: ") {
+		t.Errorf("InPlaceOnly env change: error %q, sentence %q", r.Error, r.Sentence())
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "the API server will reject this change") {
+		t.Errorf("notes %q lack the update validation", r.Notes)
+	}
+
+	// A raised partition moves pods back to the older revision.
+	r, err = Compute(Input{Base: v11("1"), Head: v11("3"), History: &History{Previous: prev, Searched: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Back || r.PodsToUpdate != 2 || !strings.HasPrefix(r.Sentence(), "2 pods will update in place (image-only change), back to the older revision") {
+		t.Errorf("back %v, moved %d, sentence %q", r.Back, r.PodsToUpdate, r.Sentence())
+	}
+
+	// A template change beyond images is named in the headline.
+	r, err = Compute(Input{Base: v10("0"), Head: withEnv(v11("0"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "CloneSet prod/demo: image app:1.0 → app:1.1, pod template changed"; r.Headline() != want {
+		t.Errorf("headline %q, want %q", r.Headline(), want)
+	}
+	if r.InPlace || r.Reason != "pod spec changed beyond container images" {
+		t.Errorf("in place %v (%s)", r.InPlace, r.Reason)
+	}
+
+	// Partition 100% holds every pod: nothing moves yet.
+	r, err = Compute(Input{Base: v10("0"), Head: v11("100%")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.Sentence(), "No pod moves: partition 5 holds all 5 pods") || r.Batch == nil || r.Batch.To != 0 {
+		t.Errorf("sentence %q, batch %+v", r.Sentence(), r.Batch)
+	}
+	if !strings.Contains(r.Headline(), "batch 3 → 0 of 3 (partition 0 → 100% = 5)") {
+		t.Errorf("headline %q", r.Headline())
+	}
+
+	// A partition between batches is named off plan.
+	r, err = Compute(Input{Base: v10("0"), Head: v11("2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "head: partition 2 is not a batch") {
+		t.Errorf("notes %q lack the off-plan warning", r.Notes)
+	}
+}
+
+// Sidecar changes come from the injection record on the template.
+func TestSidecarChanges(t *testing.T) {
+	tpl := func(hashes map[string][2]string) *corev1.PodTemplateSpec {
+		h, wo := map[string]any{}, map[string]any{}
+		for name, v := range hashes {
+			h[name] = map[string]any{"hash": v[0], "sidecarSetName": name, "sidecarList": []string{name}}
+			wo[name] = map[string]any{"hash": v[1], "sidecarSetName": name, "sidecarList": []string{name}}
+		}
+		hj, _ := json.Marshal(h)
+		wj, _ := json.Marshal(wo)
+		return &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
+			"kruise.io/sidecarset-hash": string(hj), "kruise.io/sidecarset-hash-without-image": string(wj)}}}
+	}
+	base := tpl(map[string][2]string{"same": {"a", "x"}, "img": {"b", "y"}, "more": {"c", "z"}, "gone": {"d", "w"}})
+	head := tpl(map[string][2]string{"same": {"a", "x"}, "img": {"B", "y"}, "more": {"C", "Z"}, "new": {"e", "v"}})
+	got, err := sidecarChanges(base, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, c := range got {
+		fmt.Fprintf(&b, "%s=%s ", c.Name, c.Change)
+	}
+	if want := "gone=removed img=image more=changed new=added same=unchanged "; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
 }
