@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-gitops/ferry/render/diff"
+	"github.com/ferry-gitops/ferry/rollout/apply"
+	"github.com/ferry-gitops/ferry/rollout/gitsync"
 )
 
 const diffLong = `Preview a change before it merges: render each kustomize PATH at two
@@ -35,6 +37,12 @@ no change. Lists of named items (containers, env, volumes, ports) are
 matched by name: spec.template.spec.containers[name=app].image. Secret
 values print as *** unless --show-secrets.
 
+--live compares the cluster instead: each object as it is live against the
+API server's dry-run of applying --head's render (server-side apply, as
+ferry applies), so drift shows; the rollouts are those applying head would
+trigger. It takes kubectl's --kubeconfig, --context and -n, and --gitsync to
+dry-run with a GitSync's labels.
+
 Exit status, as kubectl diff: 0 no change, 1 changes, 2 error (a render
 error names the file, line and revision). --exit-code=false exits 0 on
 success either way.`
@@ -45,6 +53,9 @@ const diffExample = `  # In a pull-request job: write the comment, exit 1 when s
   # What do my uncommitted edits change?
   ferry diff overlays/prod
 
+  # What would syncing HEAD change in the cluster? (drift included)
+  ferry diff --live --head HEAD --context prod -n shop --gitsync shop overlays/prod
+
   # Several overlays, machine-readable, never fail the job on a diff
   ferry diff --base v1.4 --head v1.5 overlays/eu overlays/us -o json --exit-code=false`
 
@@ -54,6 +65,9 @@ type diffFlags struct {
 	exitCode, showSecrets           bool
 	allowRemote                     bool
 	namespace                       string
+	live                            bool
+	gitsync                         string
+	kube                            kubeFlags
 }
 
 func newDiffCommand() *cobra.Command {
@@ -80,6 +94,9 @@ func newDiffCommand() *cobra.Command {
 	fl.IntVar(&f.historyDepth, "history-depth", diff.DefaultOptions().HistoryDepth, "commits before base searched for the template held-back pods run (0: off)")
 	fl.BoolVar(&f.allowRemote, "allow-remote-bases", false, "let kustomizations fetch remote bases and files")
 	fl.StringVar(&f.namespace, "default-namespace", "default", "namespace of objects that set none (seen by SidecarSet namespace rules)")
+	fl.BoolVar(&f.live, "live", false, "compare the cluster with --head instead of --base (server-side apply dry-run)")
+	fl.StringVar(&f.gitsync, "gitsync", "", "with --live: dry-run as this GitSync (in -n) applies, with its labels")
+	f.kube.addFlags(fl, "with --live: namespace of objects that set none, and of --gitsync (default: the context's)")
 	return cmd
 }
 
@@ -98,11 +115,50 @@ func runDiff(cmd *cobra.Command, f diffFlags, paths []string) error {
 	opts.Render.DefaultNamespace = f.namespace
 	opts.Compare.ShowSecrets = f.showSecrets
 	opts.HistoryDepth = f.historyDepth
-	p, err := diff.Run(cmd.Context(), diff.Request{Repo: f.repo, Base: f.base, Head: f.head, Paths: paths}, opts)
+	var p *diff.Preview
+	if f.live {
+		if cmd.Flags().Changed("base") {
+			return &exitError{code: 2, err: fmt.Errorf("--base does not apply with --live: the cluster is the base")}
+		}
+		p, err = runLiveDiff(cmd, f, paths, opts)
+	} else {
+		p, err = diff.Run(cmd.Context(), diff.Request{Repo: f.repo, Base: f.base, Head: f.head, Paths: paths}, opts)
+	}
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	return writePreview(cmd.OutOrStdout(), p, f, color)
+}
+
+// runLiveDiff wires --live: the kubeconfig, an apply manager, and the
+// options the GitOps loop applies with.
+func runLiveDiff(cmd *cobra.Command, f diffFlags, paths []string, opts diff.Options) (*diff.Preview, error) {
+	cfg, err := f.kube.restConfig()
+	if err != nil {
+		return nil, err
+	}
+	m, err := apply.NewManager(cfg, apply.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	ns := f.kube.namespaceOr(f.namespace)
+	opts.Render.DefaultNamespace = ns
+	ao := apply.DefaultApplyOptions()
+	ao.DefaultNamespace = ns
+	if f.gitsync != "" {
+		ao.Labels = map[string]string{gitsync.LabelName: f.gitsync, gitsync.LabelNamespace: ns}
+	}
+	cluster := "cluster"
+	if raw, err := f.kube.loader().RawConfig(); err == nil {
+		name := f.kube.context
+		if name == "" {
+			name = raw.CurrentContext
+		}
+		if name != "" {
+			cluster = "cluster " + name
+		}
+	}
+	return diff.RunLive(cmd.Context(), diff.LiveRequest{Repo: f.repo, Head: f.head, Paths: paths, Cluster: cluster, Apply: ao}, m, opts)
 }
 
 // writePreview prints the preview (all at once: nothing is printed on
