@@ -277,3 +277,38 @@ func TestDiffRenderErrorInHead(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffHelp(t *testing.T) {
+	out, err := runFerry(t, "diff", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"--base  the revision the change starts from",
+		"0 no change, 1 changes, 2 error",
+		"ferry diff --repo . --base origin/main --head HEAD overlays/prod -o markdown > comment.md",
+		"--exit-code", "--live", "--max-bytes", "--show-secrets", "--kubeconfig", "--context",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+// Bad flags exit 2 before anything is rendered.
+func TestDiffFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", "yaml", "x"}, `--output "yaml"`},
+		{[]string{"--color", "sometimes", "x"}, `--color "sometimes"`},
+		{[]string{"--live", "--base", "main", "x"}, "--base does not apply with --live"},
+		{[]string{}, "requires at least 1 arg"},
+	} {
+		out, err := runFerry(t, append([]string{"diff", "--repo", t.TempDir()}, tc.args...)...)
+		if code := exitCode(err); code != 2 || !strings.Contains(err.Error(), tc.want) || out != "" {
+			t.Errorf("%v: exit %d, error %v, output %q; want exit 2 mentioning %q", tc.args, code, err, out, tc.want)
+		}
+	}
+}

@@ -137,3 +137,22 @@ func TestRunWorkingTree(t *testing.T) {
 		t.Errorf("error %v, want one naming the base revision", err)
 	}
 }
+
+// --repo may be a URL: each revision (a branch or tag) is cloned shallow;
+// there is no history to search, and the notes say so.
+func TestRunURL(t *testing.T) {
+	r := newRepo(t, appFiles("web:1", "0"), appFiles("web:2", "2"))
+	r.Tag("v2", "")
+	r.Git("checkout", "--quiet", "-b", "batch", "HEAD")
+	r.Commit(appFiles("web:2", "0"), "next batch")
+	p, err := Run(context.Background(), Request{Repo: r.FileURL(), Base: "v2", Head: "batch", Paths: []string{"app"}}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rollouts) != 1 || p.Rollouts[0].PodsToUpdate != 2 || !strings.HasPrefix(p.Base, "v2 (") || !strings.HasPrefix(p.Head, "batch (") {
+		t.Fatalf("base %q head %q rollouts %+v", p.Base, p.Head, p.Rollouts)
+	}
+	if notes := strings.Join(p.Rollouts[0].Notes, "\n"); !strings.Contains(notes, "no git history") {
+		t.Errorf("notes %q", notes)
+	}
+}
