@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"slices"
+	"sort"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -22,7 +23,8 @@ type Preview struct {
 	// Objects are sorted by path, apiVersion, kind, namespace and name.
 	Objects []ObjectChange `json:"objects"`
 	// Rollouts are the CloneSets whose template, replicas, partition or
-	// paused flag change, in the order of Objects.
+	// paused flag change, in the order of Objects (path, then namespace and
+	// name within a path).
 	Rollouts []*impact.Rollout `json:"rollouts"`
 	// SidecarSets are the changed SidecarSets and the workloads they reach.
 	SidecarSets []SidecarReach `json:"sidecarSets"`
@@ -76,6 +78,8 @@ func Compute(renders []Renders, history HistoryFunc, opts CompareOptions) (*Prev
 		p.SidecarSets = append(p.SidecarSets, reach...)
 	}
 	SortChanges(p.Objects)
+	sort.SliceStable(p.Rollouts, func(i, j int) bool { return p.Rollouts[i].Path < p.Rollouts[j].Path })
+	sort.SliceStable(p.SidecarSets, func(i, j int) bool { return p.SidecarSets[i].Path < p.SidecarSets[j].Path })
 	for _, o := range p.Objects {
 		switch o.Action {
 		case Added:

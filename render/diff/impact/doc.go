@@ -36,8 +36,11 @@
 // Worked example (the seed CloneSet: 5 replicas, maxSurge 20% = 1,
 // maxUnavailable 0, InPlaceIfPossible; plan "3,1,0"):
 //
-//	commit                        start            moves  peak  floor  steps
-//	image 1.0 → 1.1, partition 3  5 at 1.0         2      6     5      3
-//	partition 3 → 1               3 at 1.0, 2 at 1.1  2   6     5      3
-//	partition 1 → 0               1 at 1.0, 4 at 1.1  1   6     5      2
+//	commit                        pods at the start   moves  peak  floor  steps
+//	image 1.0 → 1.1, partition 3  5 at 1.0            2      6     5      3
+//	partition 3 → 1               3 at 1.0, 2 at 1.1  2      6     5      3
+//	partition 1 → 0               1 at 1.0, 4 at 1.1  1      6     5      2
+//
+// (TestCompute checks these rows; the e2e test in render/diff/e2e checks
+// them, and others, against the engine on a real API server.)
 package impact

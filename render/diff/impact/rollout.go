@@ -92,6 +92,8 @@ type Rollout struct {
 	// Result is the simulation, for printing its steps table.
 	Result *simulate.Result `json:"-"`
 
+	// pausedChanged is set when updateStrategy.paused differs.
+	pausedChanged bool
 	// beyondImages is set when the template changes in more than container
 	// images (and the sidecar hash annotations that follow them).
 	beyondImages bool
@@ -194,6 +196,7 @@ func Compute(in Input) (*Rollout, error) {
 			r.Previous = rev
 		}
 	}
+	r.pausedChanged = base.Spec.UpdateStrategy.Paused != head.Spec.UpdateStrategy.Paused
 	r.beyondImages = changedBeyondImages(&base.Spec.Template, &head.Spec.Template)
 	r.Sidecars, err = sidecarChanges(&base.Spec.Template, &head.Spec.Template)
 	if err != nil {

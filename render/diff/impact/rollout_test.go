@@ -251,3 +251,19 @@ func TestSidecarChanges(t *testing.T) {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }
+
+func TestComputePaused(t *testing.T) {
+	base := seed("app:1.0", "0", 5, inPlaceIfPossible)
+	head := seed("app:1.1", "0", 5, inPlaceIfPossible)
+	_ = unstructured.SetNestedField(head.Object, true, "spec", "updateStrategy", "paused")
+	r, err := Compute(Input{Base: base, Head: head})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "CloneSet prod/demo: image app:1.0 → app:1.1, paused false → true"; r.Headline() != want {
+		t.Errorf("headline %q, want %q", r.Headline(), want)
+	}
+	if r.PodsToUpdate != 0 || !strings.Contains(strings.Join(r.Notes, "\n"), "paused: no pod updates") {
+		t.Errorf("paused rollout moved %d pods; notes %q", r.PodsToUpdate, r.Notes)
+	}
+}

@@ -35,6 +35,9 @@ func (r *Rollout) Headline() string {
 	if r.PartitionText.From != r.PartitionText.To || r.Batch != nil && r.Batch.From != r.Batch.To {
 		parts = append(parts, r.BatchText)
 	}
+	if r.pausedChanged {
+		parts = append(parts, fmt.Sprintf("paused %v → %v", !r.Paused, r.Paused))
+	}
 	if len(parts) == 0 {
 		parts = append(parts, "no change that moves pods")
 	}
