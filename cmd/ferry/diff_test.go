@@ -276,6 +276,7 @@ func TestDiffRenderErrorInHead(t *testing.T) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
 	}
+	checkGolden(t, filepath.Join("testdata", "diff", "render-error.txt"), "error: "+err.Error()+"\n")
 }
 
 func TestDiffHelp(t *testing.T) {
