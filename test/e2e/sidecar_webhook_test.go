@@ -143,7 +143,7 @@ func TestSidecarWebhook(t *testing.T) {
 // configuration name and ferry namespace, and failurePolicy Ignore, so that a
 // webhook left behind by a failed run does not block the pods of the other
 // tests on the shared cluster.
-func e2eWebhookOptions(t *testing.T, c *cluster.Cluster, ns, ferryNS string) webhook.Options {
+func e2eWebhookOptions(t testing.TB, c *cluster.Cluster, ns, ferryNS string) webhook.Options {
 	opts := webhook.DefaultOptions()
 	opts.Namespace = ferryNS
 	opts.ConfigName = "ferry-e2e-" + ns
@@ -158,7 +158,7 @@ func e2eWebhookOptions(t *testing.T, c *cluster.Cluster, ns, ferryNS string) web
 // startWebhook runs ferry's webhook in-process on a fresh loopback port
 // (registered by URL, with its own CA) until the returned stop is called or
 // the test ends, and waits until its configuration is written.
-func startWebhook(t *testing.T, c *cluster.Cluster, opts webhook.Options) (stop func()) {
+func startWebhook(t testing.TB, c *cluster.Cluster, opts webhook.Options) (stop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -186,7 +186,7 @@ func startWebhook(t *testing.T, c *cluster.Cluster, opts webhook.Options) (stop 
 	return stop
 }
 
-func installCRDs(t *testing.T, c *cluster.Cluster) {
+func installCRDs(t testing.TB, c *cluster.Cluster) {
 	t.Helper()
 	if out, err := c.Kubectl("apply", "--server-side", "-f", "../../deploy/crds/"); err != nil {
 		t.Fatal(err, out)
@@ -198,7 +198,7 @@ func installCRDs(t *testing.T, c *cluster.Cluster) {
 
 // waitRegisteredURL waits for a server to write its webhook configuration,
 // pointing at url.
-func waitRegisteredURL(t *testing.T, c *cluster.Cluster, name, url string) {
+func waitRegisteredURL(t testing.TB, c *cluster.Cluster, name, url string) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
 		cfg, err := c.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
