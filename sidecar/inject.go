@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
@@ -138,17 +139,11 @@ func (in *Injector) inject(meta *metav1.ObjectMeta, spec *corev1.PodSpec, ns Nam
 	if err != nil {
 		return res, err
 	}
-	var matching, todo []*Prepared
-	for _, p := range in.sets {
-		if p.set.Spec.InjectionStrategy.Paused || !p.match.matches(ns, meta.Labels) {
-			continue
-		}
-		matching = append(matching, p)
-		if in.isRecorded(rec, p) {
+	matching, todo := in.selectSets(meta, ns, rec)
+	for _, p := range matching {
+		if !slices.Contains(todo, p) {
 			res.Unchanged = append(res.Unchanged, p.Name())
-			continue
 		}
-		todo = append(todo, p)
 	}
 	if len(todo) == 0 {
 		return res, nil
@@ -191,6 +186,39 @@ func (in *Injector) inject(meta *metav1.ObjectMeta, spec *corev1.PodSpec, ns Nam
 	*spec = merged
 	meta.Annotations = annotations
 	return res, nil
+}
+
+// Pending returns the SidecarSets that InjectPod would inject into an object
+// with this metadata, sorted, without building anything: those that select it
+// and that it does not record. The webhook uses it to find pods that were
+// admitted without their sidecars (see webhook.MissedReporter).
+func (in *Injector) Pending(meta *metav1.ObjectMeta, ns NamespaceInfo) ([]string, error) {
+	rec, err := ReadRecord(meta.Annotations)
+	if err != nil {
+		return nil, err
+	}
+	_, todo := in.selectSets(meta, ns, rec)
+	names := make([]string, 0, len(todo))
+	for _, p := range todo {
+		names = append(names, p.Name())
+	}
+	return names, nil
+}
+
+// selectSets is step 1 of inject: the SidecarSets that select the object (not
+// paused, matching namespace and labels), and among them those to inject
+// (not recorded, see RecordedPolicy); both in name order.
+func (in *Injector) selectSets(meta *metav1.ObjectMeta, ns NamespaceInfo, rec Record) (matching, todo []*Prepared) {
+	for _, p := range in.sets {
+		if p.set.Spec.InjectionStrategy.Paused || !p.match.matches(ns, meta.Labels) {
+			continue
+		}
+		matching = append(matching, p)
+		if !in.isRecorded(rec, p) {
+			todo = append(todo, p)
+		}
+	}
+	return matching, todo
 }
 
 func (in *Injector) isRecorded(rec Record, p *Prepared) bool {

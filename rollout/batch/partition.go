@@ -2,11 +2,12 @@ package batch
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"strconv"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
 )
 
 // percentPattern is the accepted percent syntax: digits, an optional decimal
@@ -63,24 +64,19 @@ func parsePercent(s string) (float64, error) {
 // A negative int resolves to 0, as OpenKruise clamps it; Parse refuses
 // negative entries in a plan before they get here.
 func PartitionReplicas(partition intstr.IntOrString, replicas int32) (int32, error) {
-	total := max(int64(replicas), 0)
-	var v int64
-	switch partition.Type {
-	case intstr.Int:
-		v = int64(partition.IntVal)
-	case intstr.String:
-		p, err := parsePercent(partition.StrVal)
-		if err != nil {
+	// Plans and git are held to the strict percent syntax; the rounding is
+	// the engine's own, so the two can never disagree on which pods a batch
+	// keeps back.
+	if partition.Type == intstr.String {
+		if _, err := parsePercent(partition.StrVal); err != nil {
 			return 0, fmt.Errorf("invalid partition: %w", err)
 		}
-		v = int64(math.Ceil(p * float64(total) / 100))
-		if total > 1 && v == total && partition.StrVal != "100%" {
-			v = total - 1
-		}
-	default:
-		return 0, fmt.Errorf("invalid partition: unknown IntOrString type %d", partition.Type)
 	}
-	return int32(min(max(v, 0), total)), nil
+	n, err := plan.PartitionReplicas(&partition, int(max(replicas, 0)))
+	if err != nil {
+		return 0, fmt.Errorf("invalid partition: %w", err)
+	}
+	return int32(n), nil
 }
 
 // formatValue prints a partition the way it is written in git: 5 or "50%".

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -44,6 +46,14 @@ type Options struct {
 	// CertCheckInterval is how often certificates are checked for renewal.
 	CertCheckInterval time.Duration
 	Cert              CertOptions
+	// ReportMissed watches pods and writes a Warning Event on each one that
+	// was admitted without the sidecars of a SidecarSet selecting it (see
+	// MissedReporter); it needs list and watch on pods and create on
+	// events.k8s.io events.
+	ReportMissed bool
+	// Instance identifies this process in those Events (reportingInstance);
+	// empty means the host name.
+	Instance string
 	// Resync is the informers' resync period.
 	Resync time.Duration
 	Now    func() time.Time
@@ -59,6 +69,7 @@ func DefaultOptions() Options {
 		Service:           ServiceRef{Namespace: "ferry-system", Name: "ferry-webhook", Port: 443},
 		FailurePolicy:     admissionregistrationv1.Fail,
 		Register:          true,
+		ReportMissed:      true,
 		CertCheckInterval: time.Hour,
 		Cert:              DefaultCertOptions(),
 		Resync:            10 * time.Minute,
@@ -73,6 +84,7 @@ type Server struct {
 	source  *ClusterSource
 	certs   *CertManager
 	handler *Handler
+	missed  *MissedReporter // nil unless ReportMissed
 }
 
 // NewServer wires the webhook from its options and clients.
@@ -119,6 +131,19 @@ func NewServer(opts Options, kube kubernetes.Interface, dyn dynamic.Interface) (
 		Sets: source, Namespaces: source, SkipNamespaces: exclude,
 		Ready: source.HasSynced, Now: opts.Now, Log: opts.Log,
 	}
+	if opts.ReportMissed {
+		instance := opts.Instance
+		if instance == "" {
+			instance, _ = os.Hostname()
+		}
+		s.missed, err = NewMissedReporter(kube, source, source, MissedReporterOptions{
+			SkipNamespaces: exclude, ConfigName: opts.ConfigName, Instance: cmp.Or(instance, "ferry-webhook"),
+			Now: opts.Now, Log: opts.Log,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -159,7 +184,8 @@ func (s *Server) Mux() *http.ServeMux {
 // server, waits for the caches, then creates or loads the certificates and
 // registers the webhook configuration, so the API server is only pointed at a
 // webhook that is listening; certificates are renewed every
-// CertCheckInterval.
+// CertCheckInterval. With ReportMissed, it then reports the pods admitted
+// without their sidecars while it was away (see MissedReporter).
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -191,6 +217,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	s.opts.Log.Info("webhook ready", "configuration", s.opts.ConfigName, "registered", s.opts.Register)
 	go s.certs.Run(ctx, s.opts.CertCheckInterval)
+	if s.missed != nil {
+		go s.missed.Run(ctx, s.source.WaitForSync)
+	}
 	select {
 	case <-ctx.Done():
 		shutdown()

@@ -32,8 +32,8 @@ func TestServingHosts(t *testing.T) {
 }
 
 // TestHandlerDeniesUntilReady: with unsynced caches a pod could escape
-// injection, so it is denied instead (the API server retries or, with
-// failurePolicy Ignore, admits it).
+// injection, so it is denied instead (a denial is an answer, not a failed
+// call: failurePolicy Ignore does not admit the pod; its creator retries).
 func TestHandlerDeniesUntilReady(t *testing.T) {
 	sets, tpl := seed(t)
 	h := newHandler(t, sets)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,35 +71,7 @@ func TestSidecarWebhook(t *testing.T) {
 	}
 	t.Cleanup(func() { _, _ = c.Kubectl("delete", "sidecarset", setName, "--wait=false") })
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := webhook.DefaultOptions()
-	opts.Namespace = ferryNS
-	opts.URL = "https://" + ln.Addr().String() + webhook.MutatePath
-	opts.ConfigName = "ferry-e2e-" + ns
-	// Ignore: a webhook left behind by a failed run must not block the pods
-	// of the other tests on the shared cluster.
-	opts.FailurePolicy = admissionregistrationv1.Ignore
-	opts.CertDir = t.TempDir()
-	srv, err := webhook.NewServer(opts, c.Client, dynamic.NewForConfigOrDie(c.Config))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(runCtx, ln) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("webhook server: %v", err)
-		}
-	})
-	t.Cleanup(func() {
-		_ = c.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(context.Background(), opts.ConfigName, metav1.DeleteOptions{})
-	})
-	waitRegistered(t, c, opts.ConfigName)
+	startWebhook(t, c, e2eWebhookOptions(t, c, ns, ferryNS))
 
 	// 1. A pod created by kubectl is injected (retried until the API server
 	// has picked the new configuration up).
@@ -166,7 +139,54 @@ func TestSidecarWebhook(t *testing.T) {
 	}
 }
 
-func installCRDs(t *testing.T, c *cluster.Cluster) {
+// e2eWebhookOptions are the webhook's options in a test: its own
+// configuration name and ferry namespace, and failurePolicy Ignore, so that a
+// webhook left behind by a failed run does not block the pods of the other
+// tests on the shared cluster.
+func e2eWebhookOptions(t testing.TB, c *cluster.Cluster, ns, ferryNS string) webhook.Options {
+	opts := webhook.DefaultOptions()
+	opts.Namespace = ferryNS
+	opts.ConfigName = "ferry-e2e-" + ns
+	opts.FailurePolicy = admissionregistrationv1.Ignore
+	opts.CertDir = t.TempDir()
+	t.Cleanup(func() {
+		_ = c.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(context.Background(), opts.ConfigName, metav1.DeleteOptions{})
+	})
+	return opts
+}
+
+// startWebhook runs ferry's webhook in-process on a fresh loopback port
+// (registered by URL, with its own CA) until the returned stop is called or
+// the test ends, and waits until its configuration is written.
+func startWebhook(t testing.TB, c *cluster.Cluster, opts webhook.Options) (stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.URL = "https://" + ln.Addr().String() + webhook.MutatePath
+	srv, err := webhook.NewServer(opts, c.Client, dynamic.NewForConfigOrDie(c.Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("webhook server: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	waitRegisteredURL(t, c, opts.ConfigName, opts.URL)
+	return stop
+}
+
+func installCRDs(t testing.TB, c *cluster.Cluster) {
 	t.Helper()
 	if out, err := c.Kubectl("apply", "--server-side", "-f", "../../deploy/crds/"); err != nil {
 		t.Fatal(err, out)
@@ -176,15 +196,20 @@ func installCRDs(t *testing.T, c *cluster.Cluster) {
 	}
 }
 
-// waitRegistered waits for the server to write its webhook configuration.
-func waitRegistered(t *testing.T, c *cluster.Cluster, name string) {
+// waitRegisteredURL waits for a server to write its webhook configuration,
+// pointing at url.
+func waitRegisteredURL(t testing.TB, c *cluster.Cluster, name, url string) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
 		cfg, err := c.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
-		return err == nil && len(cfg.Webhooks) == 1 && len(cfg.Webhooks[0].ClientConfig.CABundle) > 0, nil
+		if err != nil || len(cfg.Webhooks) != 1 {
+			return false, nil
+		}
+		cc := cfg.Webhooks[0].ClientConfig
+		return len(cc.CABundle) > 0 && cc.URL != nil && *cc.URL == url, nil
 	})
 	if err != nil {
-		t.Fatalf("MutatingWebhookConfiguration %s never registered: %v", name, err)
+		t.Fatalf("MutatingWebhookConfiguration %s never registered with %s: %v", name, url, err)
 	}
 }
 

@@ -3,15 +3,15 @@ package health
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
-	"strings"
 
 	kruisev1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
 )
 
 // errPartition marks a partition that is neither an integer nor a percent.
@@ -106,20 +106,9 @@ func partitionText(p *intstr.IntOrString, pods int) string {
 //	5         12         -> 5   (clamped)
 //	5         "3"        -> error
 func partitionReplicas(p *intstr.IntOrString, replicas int) (int, error) {
-	if p == nil {
-		return 0, nil
+	n, err := plan.PartitionReplicas(p, replicas)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", errPartition, err)
 	}
-	v := p.IntValue()
-	if p.Type == intstr.String {
-		s, ok := strings.CutSuffix(p.StrVal, "%")
-		f, err := strconv.ParseFloat(s, 64)
-		if !ok || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, fmt.Errorf("%q: %w", p.StrVal, errPartition)
-		}
-		v = int(math.Ceil(f * float64(replicas) / 100))
-		if replicas > 1 && v == replicas && p.StrVal != "100%" {
-			v = replicas - 1
-		}
-	}
-	return min(max(v, 0), replicas), nil
+	return n, nil
 }
