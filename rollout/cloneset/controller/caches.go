@@ -27,17 +27,17 @@ type caches struct {
 	kubeFactory   informers.SharedInformerFactory
 	kruiseFactory kruiseinformers.SharedInformerFactory
 
-	cloneSets     kruiselisters.CloneSetLister
-	cloneSetInf   cache.SharedIndexInformer
-	pods          corelisters.PodLister
-	podInf        cache.SharedIndexInformer
-	revisions     appslisters.ControllerRevisionLister
-	revisionInf   cache.SharedIndexInformer
-	claims        corelisters.PersistentVolumeClaimLister
-	claimInf      cache.SharedIndexInformer
-	nodes         corelisters.NodeLister
-	synced        []cache.InformerSynced
-	started       bool
+	cloneSets   kruiselisters.CloneSetLister
+	cloneSetInf cache.SharedIndexInformer
+	pods        corelisters.PodLister
+	podInf      cache.SharedIndexInformer
+	revisions   appslisters.ControllerRevisionLister
+	revisionInf cache.SharedIndexInformer
+	claims      corelisters.PersistentVolumeClaimLister
+	claimInf    cache.SharedIndexInformer
+	nodes       corelisters.NodeLister
+	synced      []cache.InformerSynced
+	started     bool
 }
 
 func newCaches(kube kubernetes.Interface, kruise kruiseclient.Interface, namespace string) (*caches, error) {

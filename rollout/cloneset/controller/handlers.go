@@ -166,4 +166,3 @@ func (c *Controller) enqueueMatching(obj metav1.Object) {
 		c.enqueue(cs.Namespace + "/" + cs.Name)
 	}
 }
-
