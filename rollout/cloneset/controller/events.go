@@ -22,8 +22,12 @@ const (
 	// ReasonFailedValidation: the CloneSet is one Kruise's webhook would
 	// reject; the message names each field and why. Nothing is acted on.
 	ReasonFailedValidation EventReason = "FailedValidation"
+	// ReasonFailedScale: creating or deleting pods failed (the FailedScale
+	// condition carries the same message).
+	ReasonFailedScale EventReason = "FailedScale"
 	// ReasonFailedUpdate: the update phase cannot move a pod (e.g. an
-	// InPlaceOnly CloneSet whose template changed beyond images).
+	// InPlaceOnly CloneSet whose template changed beyond images), or
+	// writing an update failed.
 	ReasonFailedUpdate EventReason = "FailedUpdate"
 	// ReasonFailedRevision: a ControllerRevision could not be created,
 	// renumbered or deleted.

@@ -34,7 +34,23 @@ func (c *Controller) writeStatus(ctx context.Context, p *pass, o outcome) error 
 		return err
 	}
 	st.Conditions = o.conditions(p.cached.Status.Conditions, p.now)
+	c.announce(p.cached, p.cached.Status.Conditions, st.Conditions)
 	return c.putStatus(ctx, p.cached, st)
+}
+
+// announce records a Warning event when a FailedScale or FailedUpdate
+// condition appears or its message changes: once per new problem, not
+// once per pass.
+func (c *Controller) announce(cs *appsv1alpha1.CloneSet, before, after []appsv1alpha1.CloneSetCondition) {
+	for t, reason := range map[appsv1alpha1.CloneSetConditionType]EventReason{
+		appsv1alpha1.CloneSetConditionFailedScale:  ReasonFailedScale,
+		appsv1alpha1.CloneSetConditionFailedUpdate: ReasonFailedUpdate,
+	} {
+		now, old := findCondition(after, t), findCondition(before, t)
+		if now != nil && (old == nil || old.Message != now.Message) {
+			c.recorder.Event(cs, corev1.EventTypeWarning, string(reason), now.Message)
+		}
+	}
 }
 
 // reportInvalid is the whole pass for a CloneSet that fails validation:

@@ -248,7 +248,8 @@ func (o *Observer) Wait(t testing.TB, timeout time.Duration, what string, cond f
 	}
 }
 
-// WaitErr is Wait returning an error.
+// WaitErr is Wait returning an error. cond runs without the observer's
+// lock held, so it may call the observer's other methods.
 func (o *Observer) WaitErr(timeout time.Duration, cond func(Snapshot) bool) error {
 	deadline := time.Now().Add(timeout)
 	timer := time.AfterFunc(timeout, func() {
@@ -257,16 +258,20 @@ func (o *Observer) WaitErr(timeout time.Duration, cond func(Snapshot) bool) erro
 		o.mu.Unlock()
 	})
 	defer timer.Stop()
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	for {
-		s := o.snapshot()
+		o.mu.Lock()
+		s, seen := o.snapshot(), o.events
+		o.mu.Unlock()
 		if cond(s) {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s; pods now %+v, milestones %v", timeout, s, o.marks)
+			return fmt.Errorf("timed out after %s; pods now %+v, milestones %v", timeout, s, o.Milestones())
 		}
-		o.changed.Wait()
+		o.mu.Lock()
+		for o.events == seen && time.Now().Before(deadline) {
+			o.changed.Wait()
+		}
+		o.mu.Unlock()
 	}
 }
