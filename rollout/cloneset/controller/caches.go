@@ -21,6 +21,10 @@ import (
 // the namespace.
 const indexController = "controllerUID"
 
+// indexOrphan indexes objects that have no controller by namespace: the
+// candidates for adoption, usually none.
+const indexOrphan = "orphan"
+
 // caches are the informers the engine reads from. Nothing in them may be
 // mutated: DeepCopy first (the plan's object builders do).
 type caches struct {
@@ -59,7 +63,7 @@ func newCaches(kube kubernetes.Interface, kruise kruiseclient.Interface, namespa
 	c.nodes = ni.Lister()
 
 	for _, inf := range []cache.SharedIndexInformer{c.podInf, c.revisionInf, c.claimInf} {
-		if err := inf.AddIndexers(cache.Indexers{indexController: byControllerUID}); err != nil {
+		if err := inf.AddIndexers(cache.Indexers{indexController: byControllerUID, indexOrphan: orphanByNamespace}); err != nil {
 			return nil, fmt.Errorf("add controller index: %w", err)
 		}
 	}
@@ -85,6 +89,17 @@ func byControllerUID(obj any) ([]string, error) {
 	}
 	if ref := metav1.GetControllerOfNoCopy(m); ref != nil {
 		return []string{string(ref.UID)}, nil
+	}
+	return nil, nil
+}
+
+func orphanByNamespace(obj any) ([]string, error) {
+	m, err := metaOf(obj)
+	if err != nil {
+		return nil, err
+	}
+	if metav1.GetControllerOfNoCopy(m) == nil {
+		return []string{m.GetNamespace()}, nil
 	}
 	return nil, nil
 }
@@ -122,7 +137,16 @@ func (c *caches) shutdown() {
 
 // owned returns the objects in an informer whose controller has the UID.
 func owned[T any](inf cache.SharedIndexInformer, uid types.UID) ([]T, error) {
-	objs, err := inf.GetIndexer().ByIndex(indexController, string(uid))
+	return byIndex[T](inf, indexController, string(uid))
+}
+
+// orphansIn returns the objects in a namespace that have no controller.
+func orphansIn[T any](inf cache.SharedIndexInformer, namespace string) ([]T, error) {
+	return byIndex[T](inf, indexOrphan, namespace)
+}
+
+func byIndex[T any](inf cache.SharedIndexInformer, index, value string) ([]T, error) {
+	objs, err := inf.GetIndexer().ByIndex(index, value)
 	if err != nil {
 		return nil, err
 	}

@@ -53,17 +53,17 @@ func decideClaim(owner, obj metav1.Object, matches bool) claimAction {
 // claimPods returns the pods the CloneSet controls after adopting matching
 // orphans and releasing controlled pods that no longer match.
 func (c *Controller) claimPods(ctx context.Context, cs *appsv1alpha1.CloneSet, sel labels.Selector) ([]*corev1.Pod, error) {
-	matching, err := c.caches.pods.Pods(cs.Namespace).List(sel)
-	if err != nil {
-		return nil, err
-	}
 	ownedPods, err := owned[*corev1.Pod](c.caches.podInf, cs.UID)
 	if err != nil {
 		return nil, err
 	}
+	orphans, err := orphansIn[*corev1.Pod](c.caches.podInf, cs.Namespace)
+	if err != nil {
+		return nil, err
+	}
 	check := c.adoptionCheck(ctx, cs)
-	var out []*corev1.Pod
-	for _, pod := range union(matching, ownedPods) {
+	out := make([]*corev1.Pod, 0, len(ownedPods))
+	for _, pod := range append(ownedPods, orphans...) {
 		switch decideClaim(cs, pod, sel.Matches(labels.Set(pod.Labels))) {
 		case claimKeep:
 			out = append(out, pod)
@@ -90,11 +90,11 @@ func (c *Controller) claimPods(ctx context.Context, cs *appsv1alpha1.CloneSet, s
 // claimRevisions does the same for ControllerRevisions, whose labels are
 // the template's.
 func (c *Controller) claimRevisions(ctx context.Context, cs *appsv1alpha1.CloneSet, sel labels.Selector) ([]*appsv1.ControllerRevision, error) {
-	matching, err := c.caches.revisions.ControllerRevisions(cs.Namespace).List(sel)
+	ownedRevs, err := owned[*appsv1.ControllerRevision](c.caches.revisionInf, cs.UID)
 	if err != nil {
 		return nil, err
 	}
-	ownedRevs, err := owned[*appsv1.ControllerRevision](c.caches.revisionInf, cs.UID)
+	orphans, err := orphansIn[*appsv1.ControllerRevision](c.caches.revisionInf, cs.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (c *Controller) claimRevisions(ctx context.Context, cs *appsv1alpha1.CloneS
 			metav1.PatchOptions{FieldManager: FieldManager})
 	}
 	var out []*appsv1.ControllerRevision
-	for _, r := range union(matching, ownedRevs) {
+	for _, r := range append(ownedRevs, orphans...) {
 		switch decideClaim(cs, r, sel.Matches(labels.Set(r.Labels))) {
 		case claimKeep:
 			out = append(out, r)
@@ -164,7 +164,11 @@ func (c *Controller) patchOwnerRef(ctx context.Context, cs *appsv1alpha1.CloneSe
 		c.recorder.Eventf(cs, corev1.EventTypeWarning, string(ReasonFailedClaim), "failed to %s %s: %v", verb, obj.GetName(), err)
 		return nil, fmt.Errorf("cloneset %s/%s: %s %s: %w", cs.Namespace, cs.Name, verb, obj.GetName(), err)
 	}
-	c.versions.Expect(got.GetUID(), got.GetResourceVersion())
+	kind := kindPod
+	if _, ok := got.(*appsv1.ControllerRevision); ok {
+		kind = kindRevision
+	}
+	c.versions.Expect(cs.Namespace+"/"+cs.Name, refOf(kind, got), got.GetResourceVersion())
 	c.metrics.writes.Add(1)
 	return got, nil
 }
@@ -190,19 +194,4 @@ func (c *Controller) adoptionCheck(ctx context.Context, cs *appsv1alpha1.CloneSe
 		})
 		return err
 	}
-}
-
-// union merges two lists of cached objects without duplicates (by UID).
-func union[T metav1.Object](a, b []T) []T {
-	seen := make(map[types.UID]bool, len(a)+len(b))
-	out := make([]T, 0, len(a)+len(b))
-	for _, list := range [][]T{a, b} {
-		for _, o := range list {
-			if !seen[o.GetUID()] {
-				seen[o.GetUID()] = true
-				out = append(out, o)
-			}
-		}
-	}
-	return out
 }

@@ -43,11 +43,11 @@ func (c *Controller) changeLifecycle(ctx context.Context, p *pass, ch plan.Lifec
 		if cond.Status == corev1.ConditionFalse {
 			conds = append(conds, notReady(p.now, string(cond.Type)))
 		}
-		if pod, err = c.patchConditions(ctx, pod, conds...); err != nil {
+		if pod, err = c.patchConditions(ctx, p, pod, conds...); err != nil {
 			return err
 		}
 	}
-	_, err = c.patchPod(ctx, pod, plan.ApplyLifecycle(pod, ch, p.now))
+	_, err = c.patchPod(ctx, p, pod, plan.ApplyLifecycle(pod, ch, p.now))
 	return err
 }
 
@@ -59,18 +59,18 @@ func (c *Controller) refresh(ctx context.Context, p *pass, r plan.PodRefresh) er
 	}
 	switch r.Action {
 	case plan.RefreshSetInPlaceReady:
-		_, err = c.patchConditions(ctx, pod, corev1.PodCondition{Type: appspub.InPlaceUpdateReady, Status: corev1.ConditionTrue,
+		_, err = c.patchConditions(ctx, p, pod, corev1.PodCondition{Type: appspub.InPlaceUpdateReady, Status: corev1.ConditionTrue,
 			Reason: conditionReasonInPlaceUpdateDone, LastTransitionTime: metav1.NewTime(p.now)})
 	case plan.RefreshFinishGrace:
 		want, applyErr := plan.ApplyGraceFinished(pod)
 		if applyErr != nil {
 			return applyErr
 		}
-		_, err = c.patchPod(ctx, pod, want)
+		_, err = c.patchPod(ctx, p, pod, want)
 	case plan.RefreshDropGrace:
-		_, err = c.patchPod(ctx, pod, plan.ApplyDropGrace(pod))
+		_, err = c.patchPod(ctx, p, pod, plan.ApplyDropGrace(pod))
 	case plan.RefreshBackfillTemplateHash:
-		_, err = c.patchPod(ctx, pod, plan.ApplyTemplateHash(pod, r.TemplateHash))
+		_, err = c.patchPod(ctx, p, pod, plan.ApplyTemplateHash(pod, r.TemplateHash))
 	default:
 		return fmt.Errorf("cloneset %s: pod %s: unknown refresh action %q", p.key, r.Pod, r.Action)
 	}
@@ -87,7 +87,7 @@ func (c *Controller) updatePod(ctx context.Context, p *pass, u plan.PodUpdate) e
 	}
 	switch u.Method {
 	case plan.UpdateRecreate:
-		if _, err := c.patchPod(ctx, pod, plan.MarkSpecifiedDelete(pod)); err != nil {
+		if _, err := c.patchPod(ctx, p, pod, plan.MarkSpecifiedDelete(pod)); err != nil {
 			c.recorder.Eventf(p.cached, corev1.EventTypeWarning, string(ReasonFailedUpdatePodReCreate), "failed to mark pod %s for recreation: %v", pod.Name, err)
 			return err
 		}
@@ -124,7 +124,7 @@ func (c *Controller) updateInPlace(ctx context.Context, p *pass, pod *corev1.Pod
 		return err
 	}
 	if hasGate(pod, appspub.InPlaceUpdateReady) {
-		_, err := c.patchConditions(ctx, pod,
+		_, err := c.patchConditions(ctx, p, pod,
 			corev1.PodCondition{Type: appspub.InPlaceUpdateReady, Status: corev1.ConditionFalse,
 				Reason: conditionReasonStartInPlaceUpdate, LastTransitionTime: metav1.NewTime(p.now)},
 			notReady(p.now, string(appspub.InPlaceUpdateReady)))
@@ -132,7 +132,7 @@ func (c *Controller) updateInPlace(ctx context.Context, p *pass, pod *corev1.Pod
 			return err
 		}
 	}
-	_, err = c.patchPod(ctx, pod, want)
+	_, err = c.patchPod(ctx, p, pod, want)
 	return err
 }
 

@@ -124,8 +124,17 @@ type VersionExpectations struct {
 }
 
 type versionWant struct {
+	key     string // the CloneSet the write was for
+	ref     ObjectRef
 	version uint64
 	since   time.Time
+}
+
+// ObjectRef names an object the engine wrote, for looking it up in a cache.
+type ObjectRef struct {
+	Kind            string // "pod", "cloneset" or "revision"
+	Namespace, Name string
+	UID             types.UID
 }
 
 // NewVersionExpectations returns empty expectations that give up waiting after timeout.
@@ -133,18 +142,42 @@ func NewVersionExpectations(now func() time.Time, timeout time.Duration) *Versio
 	return &VersionExpectations{now: now, timeout: timeout, want: map[types.UID]versionWant{}}
 }
 
-// Expect records the resourceVersion a write returned for the object.
-func (e *VersionExpectations) Expect(uid types.UID, resourceVersion string) {
+// Expect records the resourceVersion a write for CloneSet key returned for
+// the object.
+func (e *VersionExpectations) Expect(key string, ref ObjectRef, resourceVersion string) {
 	v, ok := parseVersion(resourceVersion)
 	if !ok {
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if w, found := e.want[uid]; found && w.version >= v {
+	if w, found := e.want[ref.UID]; found && w.version >= v {
 		return
 	}
-	e.want[uid] = versionWant{version: v, since: e.now()}
+	e.want[ref.UID] = versionWant{key: key, ref: ref, version: v, since: e.now()}
+}
+
+// Pending returns the objects written for CloneSet key whose written
+// version has not been observed yet (expired ones are dropped). The
+// informer event of a write may arrive before Expect records it, so the
+// caller checks each against its cache (Satisfied) rather than waiting for
+// an event that already came.
+func (e *VersionExpectations) Pending(key string) []ObjectRef {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var out []ObjectRef
+	for uid, w := range e.want {
+		if w.key != key {
+			continue
+		}
+		if now.Sub(w.since) >= e.timeout {
+			delete(e.want, uid)
+			continue
+		}
+		out = append(out, w.ref)
+	}
+	return out
 }
 
 // Observe is called with every cached version the informer delivers; it

@@ -64,30 +64,30 @@ func withUID(patch []byte, uid types.UID) ([]byte, error) {
 }
 
 // patchPod writes the difference between the cached pod and want.
-func (c *Controller) patchPod(ctx context.Context, pod, want *corev1.Pod) (*corev1.Pod, error) {
+func (c *Controller) patchPod(ctx context.Context, p *pass, pod, want *corev1.Pod) (*corev1.Pod, error) {
 	data, err := podPatch(pod, want)
 	if err != nil || data == nil {
 		return pod, err
 	}
-	return c.sendPodPatch(ctx, pod, data)
+	return c.sendPodPatch(ctx, p, pod, data)
 }
 
 // patchConditions writes pod status conditions.
-func (c *Controller) patchConditions(ctx context.Context, pod *corev1.Pod, conds ...corev1.PodCondition) (*corev1.Pod, error) {
+func (c *Controller) patchConditions(ctx context.Context, p *pass, pod *corev1.Pod, conds ...corev1.PodCondition) (*corev1.Pod, error) {
 	data, err := conditionsPatch(pod, conds...)
 	if err != nil {
 		return nil, err
 	}
-	return c.sendPodPatch(ctx, pod, data, "status")
+	return c.sendPodPatch(ctx, p, pod, data, "status")
 }
 
-func (c *Controller) sendPodPatch(ctx context.Context, pod *corev1.Pod, data []byte, subresource ...string) (*corev1.Pod, error) {
+func (c *Controller) sendPodPatch(ctx context.Context, p *pass, pod *corev1.Pod, data []byte, subresource ...string) (*corev1.Pod, error) {
 	got, err := c.clients.Kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, data,
 		metav1.PatchOptions{FieldManager: FieldManager}, subresource...)
 	if err != nil {
 		return nil, fmt.Errorf("patch pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	c.metrics.writes.Add(1)
-	c.versions.Expect(got.UID, got.ResourceVersion)
+	c.versions.Expect(p.key, refOf(kindPod, got), got.ResourceVersion)
 	return got, nil
 }

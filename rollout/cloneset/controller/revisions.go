@@ -82,7 +82,7 @@ func (c *Controller) renumberRevision(ctx context.Context, p *pass, rev *appsv1.
 		return fmt.Errorf("renumber revision %s/%s to %d: %w", rev.Namespace, rev.Name, to, err)
 	}
 	c.metrics.writes.Add(1)
-	c.versions.Expect(got.UID, got.ResourceVersion)
+	c.versions.Expect(p.key, refOf(kindRevision, got), got.ResourceVersion)
 	for i, r := range p.revisions {
 		if r.UID == got.UID {
 			p.revisions[i] = got

@@ -84,7 +84,7 @@ func (c *Controller) putStatus(ctx context.Context, cached *appsv1alpha1.CloneSe
 		if err == nil {
 			c.metrics.writes.Add(1)
 			c.metrics.statusWrites.Add(1)
-			c.versions.Expect(got.UID, got.ResourceVersion)
+			c.versions.Expect(cached.Namespace+"/"+cached.Name, refOf(kindCloneSet, got), got.ResourceVersion)
 			return nil
 		}
 		if apierrors.IsConflict(err) {

@@ -68,7 +68,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if ok, wait := c.scale.Satisfied(key); !ok {
 		return wait, nil
 	}
-	if !c.versions.Satisfied(cached.UID, cached.ResourceVersion) {
+	if c.cacheBehind(key) {
 		return staleRetry, nil
 	}
 	now := c.opts.Now()
@@ -153,6 +153,44 @@ func (c *Controller) load(ctx context.Context, key string, cached, cs *appsv1alp
 		}
 	}
 	return p, false, nil
+}
+
+// cacheBehind reports whether an object the engine wrote for the CloneSet
+// is older in the cache than the write. It reads only the few objects with
+// writes in flight, so a pass that has to wait costs next to nothing.
+func (c *Controller) cacheBehind(key string) bool {
+	for _, ref := range c.versions.Pending(key) {
+		var obj metav1.Object
+		var err error
+		switch ref.Kind {
+		case kindPod:
+			obj, err = c.caches.pods.Pods(ref.Namespace).Get(ref.Name)
+		case kindCloneSet:
+			obj, err = c.caches.cloneSets.CloneSets(ref.Namespace).Get(ref.Name)
+		case kindRevision:
+			obj, err = c.caches.revisions.ControllerRevisions(ref.Namespace).Get(ref.Name)
+		}
+		switch {
+		case apierrors.IsNotFound(err), err == nil && obj.GetUID() != ref.UID:
+			c.versions.Forget(ref.UID) // gone: nothing left to wait for
+		case err != nil:
+			return true
+		case !c.versions.Satisfied(ref.UID, obj.GetResourceVersion()):
+			return true
+		}
+	}
+	return false
+}
+
+// Kinds of objects the engine writes, for ObjectRef.
+const (
+	kindPod      = "pod"
+	kindCloneSet = "cloneset"
+	kindRevision = "revision"
+)
+
+func refOf(kind string, obj metav1.Object) ObjectRef {
+	return ObjectRef{Kind: kind, Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID()}
 }
 
 // isActive is Kubernetes' IsPodActive: not finished and not terminating.

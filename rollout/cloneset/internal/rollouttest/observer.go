@@ -40,24 +40,30 @@ type Observer struct {
 	mu         sync.Mutex
 	changed    *sync.Cond
 	pods       map[string]*corev1.Pod
+	class      map[string]podClass // of each active pod, for counts kept per event
+	counts     Snapshot
 	added      map[string]int
 	addedImage map[string]int
 	target     string
 	budget     *Budget
 	violations []string
 	marks      []Milestone
+	markTimes  []time.Time
 	events     int
 	hooks      []func(*corev1.Pod)
-	cancel     context.CancelFunc
+	stop       func()
+	stopOnce   sync.Once
 }
+
+// podClass is what a pod adds to a Snapshot.
+type podClass struct{ updated, available bool }
 
 // Observe starts an observer on namespace ns; it stops when the test ends.
 func Observe(t testing.TB, kube kubernetes.Interface, ns string) *Observer {
 	t.Helper()
-	o := &Observer{pods: map[string]*corev1.Pod{}, added: map[string]int{}, addedImage: map[string]int{}}
+	o := &Observer{pods: map[string]*corev1.Pod{}, class: map[string]podClass{}, added: map[string]int{}, addedImage: map[string]int{}}
 	o.changed = sync.NewCond(&o.mu)
 	ctx, cancel := context.WithCancel(context.Background())
-	o.cancel = cancel
 	f := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(ns))
 	inf := f.Core().V1().Pods().Informer()
 	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -86,12 +92,16 @@ func Observe(t testing.TB, kube kubernetes.Interface, ns string) *Observer {
 	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
 		t.Fatal("observer cache never synced")
 	}
-	t.Cleanup(func() {
+	o.stop = func() {
 		cancel()
 		f.Shutdown()
-	})
+	}
+	t.Cleanup(o.Stop)
 	return o
 }
+
+// Stop ends the watch (it ends with the test anyway).
+func (o *Observer) Stop() { o.stopOnce.Do(o.stop) }
 
 func (o *Observer) observe(p *corev1.Pod, added, deleted bool) {
 	o.mu.Lock()
@@ -102,12 +112,17 @@ func (o *Observer) observe(p *corev1.Pod, added, deleted bool) {
 			o.addedImage[p.Spec.Containers[0].Image]++
 		}
 	}
-	if deleted || !active(p) {
+	if old, ok := o.class[p.Name]; ok {
+		o.count(old, -1)
+		delete(o.class, p.Name)
 		delete(o.pods, p.Name)
-	} else {
-		o.pods[p.Name] = p
 	}
-	s := o.snapshot()
+	if !deleted && active(p) {
+		o.pods[p.Name] = p
+		o.class[p.Name] = o.classify(p)
+		o.count(o.class[p.Name], 1)
+	}
+	s := o.counts
 	if o.budget != nil {
 		if s.Total > o.budget.MaxTotal {
 			o.violations = append(o.violations, fmt.Sprintf("event %d (%s): TOTAL %d > %d", o.events, p.Name, s.Total, o.budget.MaxTotal))
@@ -120,6 +135,7 @@ func (o *Observer) observe(p *corev1.Pod, added, deleted bool) {
 		m := Milestone{s.Total, s.Updated}
 		if len(o.marks) == 0 || o.marks[len(o.marks)-1] != m {
 			o.marks = append(o.marks, m)
+			o.markTimes = append(o.markTimes, time.Now())
 		}
 	}
 	hooks := o.hooks
@@ -147,22 +163,35 @@ func IsAvailable(p *corev1.Pod) bool {
 	return false
 }
 
-func (o *Observer) snapshot() Snapshot {
-	s := Snapshot{Total: len(o.pods)}
-	for _, p := range o.pods {
-		updated := o.target != "" && len(p.Spec.Containers) > 0 && p.Spec.Containers[0].Image == o.target
-		avail := IsAvailable(p)
-		if updated {
-			s.Updated++
-		}
-		if avail {
-			s.Available++
-		}
-		if updated && avail {
-			s.UpdatedAvailable++
-		}
+func (o *Observer) classify(p *corev1.Pod) podClass {
+	return podClass{
+		updated:   o.target != "" && len(p.Spec.Containers) > 0 && p.Spec.Containers[0].Image == o.target,
+		available: IsAvailable(p),
 	}
-	return s
+}
+
+func (o *Observer) count(c podClass, sign int) {
+	o.counts.Total += sign
+	if c.updated {
+		o.counts.Updated += sign
+	}
+	if c.available {
+		o.counts.Available += sign
+	}
+	if c.updated && c.available {
+		o.counts.UpdatedAvailable += sign
+	}
+}
+
+func (o *Observer) snapshot() Snapshot { return o.counts }
+
+// recount classifies every pod again (the target changed).
+func (o *Observer) recount() {
+	o.counts = Snapshot{}
+	for name, p := range o.pods {
+		o.class[name] = o.classify(p)
+		o.count(o.class[name], 1)
+	}
 }
 
 // SetTarget names the image of updated pods and starts a new milestone record.
@@ -170,8 +199,22 @@ func (o *Observer) SetTarget(image string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.target = image
+	o.recount()
 	s := o.snapshot()
 	o.marks = []Milestone{{s.Total, s.Updated}}
+	o.markTimes = []time.Time{time.Now()}
+}
+
+// Timeline returns the milestones since SetTarget with the time each was
+// reached, relative to SetTarget, as "1.23s 6/1" lines.
+func (o *Observer) Timeline() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]string, len(o.marks))
+	for i, m := range o.marks {
+		out[i] = fmt.Sprintf("%.2fs %s", o.markTimes[i].Sub(o.markTimes[0]).Seconds(), m)
+	}
+	return out
 }
 
 // SetBudget turns the invariant check on (nil turns it off).
