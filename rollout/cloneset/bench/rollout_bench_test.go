@@ -53,8 +53,8 @@ func BenchmarkRollout(b *testing.B) {
 				b.Fatal(err)
 			}
 			for range b.N {
-				dep := measure(b, c, n, deploymentRollout)
-				fer := measure(b, c, n, ferryRollout)
+				dep := measure(b, c, "Deployment", n, deploymentRollout)
+				fer := measure(b, c, "ferry", n, ferryRollout)
 				waves := math.Ceil(float64(n) / float64(scaled(maxSurge, n, true)+scaled(maxUnavailable, n, false)))
 				ideal := waves * readyDelay.Seconds()
 				b.ReportMetric(fer.seconds, "ferry-s")
@@ -90,7 +90,7 @@ type rollout func(b *testing.B, c *cluster.Cluster, ns string, n int) (start fun
 
 // measure runs one rollout in a fresh namespace and removes it (waiting
 // until it is gone, so the next measurement has the cluster to itself).
-func measure(b *testing.B, c *cluster.Cluster, n int, r rollout) result {
+func measure(b *testing.B, c *cluster.Cluster, name string, n int, r rollout) result {
 	b.Helper()
 	ctx := context.Background()
 	ns := fmt.Sprintf("bench-%d-%d", n, time.Now().UnixNano())
@@ -124,6 +124,7 @@ func measure(b *testing.B, c *cluster.Cluster, n int, r rollout) result {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.heapMB = float64(ms.HeapAlloc) / (1 << 20)
+	b.Logf("%s N=%d progress (updated): %s", name, n, obs.Progress(n))
 	if os.Getenv("FERRY_BENCH_TIMELINE") == "1" {
 		b.Logf("timeline: %s", strings.Join(obs.Timeline(), ", "))
 	}

@@ -54,6 +54,7 @@ type Controller struct {
 	recorder record.EventRecorder
 	metrics  *Metrics
 	ready    atomic.Bool
+	planCost sync.Map // key -> time.Duration the last pass spent reading and planning
 }
 
 // New wires a controller. Nothing runs until Run.
@@ -154,3 +155,16 @@ func (c *Controller) processNext(ctx context.Context) bool {
 }
 
 func (c *Controller) enqueue(key string) { c.queue.Add(key) }
+
+// enqueueBatched enqueues key after the batching delay (see
+// Options.BatchFactor).
+func (c *Controller) enqueueBatched(key string) {
+	cost, _ := c.planCost.Load(key)
+	d, _ := cost.(time.Duration)
+	delay := min(time.Duration(c.opts.BatchFactor*float64(d)), c.opts.MaxBatchDelay)
+	if delay < time.Millisecond {
+		c.queue.Add(key)
+		return
+	}
+	c.queue.AddAfter(key, delay)
+}

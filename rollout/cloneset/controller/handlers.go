@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"slices"
+
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,7 +23,7 @@ func (c *Controller) addHandlers() error {
 	}{
 		{c.caches.cloneSetInf, cache.ResourceEventHandlerFuncs{
 			AddFunc:    c.onCloneSet,
-			UpdateFunc: func(_, obj any) { c.onCloneSet(obj) },
+			UpdateFunc: c.onCloneSetUpdate,
 			DeleteFunc: c.onCloneSetDelete,
 		}},
 		{c.caches.podInf, cache.ResourceEventHandlerFuncs{
@@ -58,6 +60,29 @@ func (c *Controller) onCloneSet(obj any) {
 	}
 }
 
+// onCloneSetUpdate skips updates that changed nothing but status: the
+// engine is the status's only writer, and the version expectation already
+// makes the next pass wait for its own write. Every other change (spec,
+// labels, annotations, deletion) enqueues.
+func (c *Controller) onCloneSetUpdate(oldObj, newObj any) {
+	old, ok1 := oldObj.(*appsv1alpha1.CloneSet)
+	cs, ok2 := newObj.(*appsv1alpha1.CloneSet)
+	if !ok1 || !ok2 {
+		return
+	}
+	if statusOnly(old, cs) {
+		c.versions.Observe(cs.UID, cs.ResourceVersion)
+		return
+	}
+	c.onCloneSet(cs)
+}
+
+func statusOnly(old, cs *appsv1alpha1.CloneSet) bool {
+	return old.Generation == cs.Generation && cs.Generation != 0 &&
+		labels.Equals(old.Labels, cs.Labels) && labels.Equals(old.Annotations, cs.Annotations) &&
+		old.DeletionTimestamp.Equal(cs.DeletionTimestamp) && slices.Equal(old.Finalizers, cs.Finalizers)
+}
+
 func (c *Controller) onCloneSetDelete(obj any) {
 	m, err := metaOf(obj)
 	if err != nil {
@@ -66,6 +91,7 @@ func (c *Controller) onCloneSetDelete(obj any) {
 	c.versions.Forget(m.GetUID())
 	key := m.GetNamespace() + "/" + m.GetName()
 	c.scale.Forget(key)
+	c.planCost.Delete(key)
 	c.enqueue(key)
 }
 
@@ -87,7 +113,7 @@ func (c *Controller) onOwned(obj any, kind string, action ScaleAction) {
 		if action != "" {
 			c.scale.Observe(key, action, kind+m.GetName())
 		}
-		c.enqueue(key)
+		c.enqueueBatched(key)
 		return
 	}
 	if metav1.GetControllerOfNoCopy(m) == nil && kind != "pvc/" {
@@ -122,7 +148,7 @@ func (c *Controller) onPodUpdate(oldObj, newObj any) {
 		if action != "" {
 			c.scale.Observe(key, action, "pod/"+pod.Name)
 		}
-		c.enqueue(key)
+		c.enqueueBatched(key)
 		return
 	}
 	if newRef == nil && (oldRef != nil || !labels.Equals(oldPod.Labels, pod.Labels)) {

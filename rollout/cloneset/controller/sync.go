@@ -80,6 +80,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 
 	// 3. claim pods and revisions
+	started := time.Now()
 	p, stale, err := c.load(ctx, key, cached, cs, now)
 	if err != nil || stale {
 		return staleRetry, err
@@ -102,15 +103,22 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		Now:             now,
 		Options:         c.opts.Plan,
 	})
+	c.planCost.Store(key, time.Since(started))
 	var podErr *plan.PodError
 	if planErr != nil && !errors.As(planErr, &podErr) {
 		return 0, planErr
 	}
+	// 6. status (computed from the pods as read, so it is written while
+	// the plan is carried out: one API round trip less per pass), then
+	// podsToDelete and history
+	statusDone := make(chan error, 1)
+	go func() { statusDone <- c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr}) }()
 	execErr := c.execute(ctx, p, result)
-
-	// 6. status, then podsToDelete and history
-	o := outcome{phase: result.Phase, planErr: planErr, execErr: execErr}
-	statusErr := c.writeStatus(ctx, p, o)
+	statusErr := <-statusDone
+	if execErr != nil {
+		// the failure belongs in FailedScale/FailedUpdate: write it too
+		statusErr = errors.Join(statusErr, c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr, execErr: execErr}))
+	}
 	truncErr := c.truncatePodsToDelete(ctx, p)
 	histErr := c.truncateHistory(ctx, p)
 	return result.RequeueAfter, errors.Join(execErr, statusErr, truncErr, histErr)

@@ -3,6 +3,7 @@ package rollouttest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -203,6 +204,22 @@ func (o *Observer) SetTarget(image string) {
 	s := o.snapshot()
 	o.marks = []Milestone{{s.Total, s.Updated}}
 	o.markTimes = []time.Time{time.Now()}
+}
+
+// Progress returns, for each tenth of n, when UPDATED first reached it
+// (seconds since SetTarget), e.g. "10%@1.2s 20%@1.5s ...".
+func (o *Observer) Progress(n int) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var b strings.Builder
+	next := 1
+	for i, m := range o.marks {
+		for next <= 10 && m.Updated*10 >= next*n {
+			fmt.Fprintf(&b, "%d%%@%.1fs ", next*10, o.markTimes[i].Sub(o.markTimes[0]).Seconds())
+			next++
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // Timeline returns the milestones since SetTarget with the time each was
