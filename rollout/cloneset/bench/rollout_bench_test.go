@@ -204,26 +204,26 @@ func ferryRollout(b *testing.B, c *cluster.Cluster, ns string, n int) (func(), *
 		b.Fatal(err)
 	}
 	return func() {
-		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-			cur, err := api.Get(ctx, "bench", metav1.GetOptions{})
-			if err != nil {
+			err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				cur, err := api.Get(ctx, "bench", metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
+				cur.Spec.Template.Spec.Containers[0].Image = "bench:2"
+				_, err = api.Update(ctx, cur, metav1.UpdateOptions{})
 				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			cur.Spec.Template.Spec.Containers[0].Image = "bench:2"
-			_, err = api.Update(ctx, cur, metav1.UpdateOptions{})
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
+		}, writes, func() {
+			if os.Getenv("FERRY_BENCH_TIMELINE") == "1" {
+				var buf strings.Builder
+				_, _ = eng.Metrics().WriteTo(&buf)
+				b.Logf("engine metrics:\n%s", buf.String())
+			}
+			eng.Stop(b)
 		}
-	}, writes, func() {
-		if os.Getenv("FERRY_BENCH_TIMELINE") == "1" {
-			var buf strings.Builder
-			_, _ = eng.Metrics().WriteTo(&buf)
-			b.Logf("engine metrics:\n%s", buf.String())
-		}
-		eng.Stop(b)
-	}
 }
 
 // countWrites counts the requests that change something (all but GET,
