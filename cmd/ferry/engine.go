@@ -46,14 +46,14 @@ const engineExample = `  # Run against the current kubeconfig context, all names
 
 // engineFlags are the flags of `ferry engine`.
 type engineFlags struct {
-	kubeconfig, namespace, mode                      string
-	partitionRollback, leaderElect                   bool
-	leaseNamespace, leaseName                        string
-	workers                                          int
-	qps                                              float32
-	burst                                            int
-	healthAddr, webhookAddr, webhookCert, webhookKey string
-	expectationTimeout                               time.Duration
+	kubeconfig, namespace, mode                            string
+	partitionRollback, leaderElect, excludePreparingDelete bool
+	leaseNamespace, leaseName                              string
+	workers                                                int
+	qps                                                    float32
+	burst                                                  int
+	healthAddr, webhookAddr, webhookCert, webhookKey       string
+	expectationTimeout                                     time.Duration
 }
 
 func newEngineCommand() *cobra.Command {
@@ -74,6 +74,8 @@ func newEngineCommand() *cobra.Command {
 	fl.StringVarP(&f.namespace, "namespace", "n", "", "only run CloneSets in this namespace (default: all)")
 	fl.StringVar(&f.mode, "engine", string(d.Mode), "who runs CloneSets: auto (ferry unless OpenKruise runs), builtin, off")
 	fl.BoolVar(&f.partitionRollback, "partition-rollback", d.Controller.Plan.PartitionRollback, "raising partition moves pods back to the current revision")
+	fl.BoolVar(&f.excludePreparingDelete, "scaling-exclude-preparing-delete", d.Controller.Plan.ExcludePreparingDelete,
+		"pods held in PreparingDelete by a lifecycle hook do not count when scaling (Kruise's --cloneset-scaling-exclude-preparing-delete)")
 	fl.BoolVar(&f.leaderElect, "leader-elect", false, "hold a Lease so that only one replica acts")
 	fl.StringVar(&f.leaseNamespace, "lease-namespace", d.Leader.Namespace, "namespace of the leader Lease")
 	fl.StringVar(&f.leaseName, "lease-name", d.Leader.Name, "name of the leader Lease")
@@ -109,6 +111,7 @@ func runEngine(cmd *cobra.Command, f engineFlags) error {
 	opts.Controller.Workers = f.workers
 	opts.Controller.ExpectationTimeout = f.expectationTimeout
 	opts.Controller.Plan.PartitionRollback = f.partitionRollback
+	opts.Controller.Plan.ExcludePreparingDelete = f.excludePreparingDelete
 	opts.Leader.Enabled = f.leaderElect
 	opts.Leader.Namespace, opts.Leader.Name = f.leaseNamespace, f.leaseName
 	eng, err := engine.New(cfg, opts)
