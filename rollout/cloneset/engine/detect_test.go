@@ -37,7 +37,7 @@ func TestDetectKruise(t *testing.T) {
 		reason  string
 	}{
 		{"nothing", nil, false, "no live OpenKruise controller"},
-		{"held lease", []runtime.Object{lease("kruise-0", 5 * time.Second)}, true, "held by kruise-0"},
+		{"held lease", []runtime.Object{lease("kruise-0", 5*time.Second)}, true, "held by kruise-0"},
 		{"stale lease", []runtime.Object{lease("kruise-0", time.Minute)}, false, "no live"},
 		{"released lease", []runtime.Object{lease("", time.Second)}, false, "no live"},
 		{"available deployment", []runtime.Object{deployment(1)}, true, "1 available"},
