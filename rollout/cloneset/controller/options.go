@@ -58,7 +58,7 @@ func DefaultOptions() Options {
 		Workers:            4,
 		Plan:               plan.DefaultOptions(),
 		ExpectationTimeout: 5 * time.Minute,
-		WriteParallelism:   32,
+		WriteParallelism:   128,
 		BatchFactor:        10,
 		MaxBatchDelay:      200 * time.Millisecond,
 		Now:                time.Now,

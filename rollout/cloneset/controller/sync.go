@@ -21,6 +21,12 @@ import (
 // date enqueues the CloneSet anyway; this is the safety net.
 const staleRetry = time.Second
 
+func (c *Controller) planCostOf(key string) time.Duration {
+	v, _ := c.planCost.Load(key)
+	d, _ := v.(time.Duration)
+	return d
+}
+
 // pass is what one reconcile works on.
 type pass struct {
 	key       string
@@ -66,9 +72,11 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 
 	// 1. the cache must show the engine's own earlier writes
 	if ok, wait := c.scale.Satisfied(key); !ok {
+		c.metrics.waits.Add(1)
 		return wait, nil
 	}
 	if c.cacheBehind(key) {
+		c.metrics.waits.Add(1)
 		return staleRetry, nil
 	}
 	now := c.opts.Now()
@@ -104,6 +112,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		Options:         c.opts.Plan,
 	})
 	c.planCost.Store(key, time.Since(started))
+	c.metrics.observePhase(string(result.Phase))
 	var podErr *plan.PodError
 	if planErr != nil && !errors.As(planErr, &podErr) {
 		return 0, planErr
@@ -113,8 +122,13 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	// podsToDelete and history
 	statusDone := make(chan error, 1)
 	go func() { statusDone <- c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr}) }()
+	execStart := time.Now()
 	execErr := c.execute(ctx, p, result)
+	execTime := time.Since(execStart)
 	statusErr := <-statusDone
+	c.opts.Log.Debug("pass", "cloneset", key, "phase", result.Phase, "pods", len(p.pods),
+		"read+plan", c.planCostOf(key), "write", execTime, "creates", len(result.Creates), "deletes", len(result.Deletes),
+		"updates", len(result.Updates), "lifecycle", len(result.Lifecycle), "refresh", len(result.Refresh))
 	if execErr != nil {
 		// the failure belongs in FailedScale/FailedUpdate: write it too
 		statusErr = errors.Join(statusErr, c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr, execErr: execErr}))

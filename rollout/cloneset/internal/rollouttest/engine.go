@@ -20,17 +20,22 @@ type Engine struct {
 }
 
 // EngineOptions are the options tests start engines with: builtin mode,
-// scoped to one namespace, quiet unless FERRY_E2E_LOG=1.
+// scoped to one namespace, quiet unless FERRY_E2E_LOG=1 (or =debug: a line
+// per pass with its phase, item counts and timings).
 func EngineOptions(namespace string) engine.Options {
 	opts := engine.DefaultOptions()
 	opts.Mode = engine.ModeBuiltin
 	opts.Controller.Namespace = namespace
 	opts.DetectInterval = 200 * time.Millisecond
 	var w io.Writer = io.Discard
-	if os.Getenv("FERRY_E2E_LOG") == "1" {
+	level := slog.LevelInfo
+	switch os.Getenv("FERRY_E2E_LOG") {
+	case "1":
 		w = os.Stderr
+	case "debug":
+		w, level = os.Stderr, slog.LevelDebug
 	}
-	opts.Log = slog.New(slog.NewTextHandler(w, nil))
+	opts.Log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 	return opts
 }
 

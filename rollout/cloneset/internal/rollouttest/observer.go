@@ -108,7 +108,12 @@ func (o *Observer) observe(p *corev1.Pod, added, deleted bool) {
 	o.mu.Lock()
 	o.events++
 	if added {
-		o.added[p.Name]++
+		// a name may come back once its pod is gone (the random part of a
+		// CloneSet pod name can repeat); a second pod of the same name while
+		// the first still lives is a double creation
+		if _, live := o.pods[p.Name]; live {
+			o.added[p.Name]++
+		}
 		if len(p.Spec.Containers) > 0 {
 			o.addedImage[p.Spec.Containers[0].Image]++
 		}
@@ -273,15 +278,14 @@ func (o *Observer) Violations() []string {
 	return append([]string(nil), o.violations...)
 }
 
-// CreatedTwice returns pod names that were created more than once.
+// CreatedTwice returns pod names that were created again while a pod of
+// that name was still active.
 func (o *Observer) CreatedTwice() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []string
-	for n, c := range o.added {
-		if c > 1 {
-			out = append(out, n)
-		}
+	for n := range o.added {
+		out = append(out, n)
 	}
 	return out
 }
