@@ -1,11 +1,190 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ferry-gitops/ferry/rollout/cloneset/admission"
+	"github.com/ferry-gitops/ferry/rollout/cloneset/engine"
+)
+
+const engineLong = `Run only ferry's CloneSet rollout engine, for clusters where git sync runs
+elsewhere. The engine runs apps.kruise.io/v1alpha1 CloneSets as OpenKruise's
+controller does: ControllerRevisions, scaling, in-place and recreate updates
+within maxSurge/maxUnavailable/partition, lifecycle hooks and status.
+
+--engine=auto (the default) leaves CloneSets to OpenKruise when its
+controller runs in the cluster: a held Lease kruise-system/kruise-manager or
+an available Deployment kruise-system/kruise-controller-manager.
+
+With --webhook-listen it also serves the CloneSet validating admission
+webhook at /validate-cloneset (TLS; register it by URL or Service).`
+
+const engineExample = `  # Run against the current kubeconfig context, all namespaces
+  ferry engine --engine=builtin
+
+  # Two replicas, one acting, with health and metrics on :8081
+  ferry engine --leader-elect --lease-namespace ferry-system --health-addr :8081
+
+  # Also validate CloneSets at admission
+  ferry engine --webhook-listen :9443 --webhook-cert tls.crt --webhook-key tls.key`
+
+// engineFlags are the flags of `ferry engine`.
+type engineFlags struct {
+	kubeconfig, namespace, mode                            string
+	partitionRollback, leaderElect, excludePreparingDelete bool
+	leaseNamespace, leaseName                              string
+	workers                                                int
+	qps                                                    float32
+	burst                                                  int
+	healthAddr, webhookAddr, webhookCert, webhookKey       string
+	expectationTimeout                                     time.Duration
+}
 
 func newEngineCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "engine",
-		Short: "Run only the CloneSet rollout engine",
-		RunE:  notImplemented("engine"),
+	f := engineFlags{}
+	cmd := &cobra.Command{
+		Use:     "engine",
+		Short:   "Run only the CloneSet rollout engine",
+		Long:    engineLong,
+		Example: engineExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runEngine(cmd, f)
+		},
 	}
+	d := engine.DefaultOptions()
+	fl := cmd.Flags()
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
+	fl.StringVarP(&f.namespace, "namespace", "n", "", "only run CloneSets in this namespace (default: all)")
+	fl.StringVar(&f.mode, "engine", string(d.Mode), "who runs CloneSets: auto (ferry unless OpenKruise runs), builtin, off")
+	fl.BoolVar(&f.partitionRollback, "partition-rollback", d.Controller.Plan.PartitionRollback, "raising partition moves pods back to the current revision")
+	fl.BoolVar(&f.excludePreparingDelete, "scaling-exclude-preparing-delete", d.Controller.Plan.ExcludePreparingDelete,
+		"pods held in PreparingDelete by a lifecycle hook do not count when scaling (Kruise's --cloneset-scaling-exclude-preparing-delete)")
+	fl.BoolVar(&f.leaderElect, "leader-elect", false, "hold a Lease so that only one replica acts")
+	fl.StringVar(&f.leaseNamespace, "lease-namespace", d.Leader.Namespace, "namespace of the leader Lease")
+	fl.StringVar(&f.leaseName, "lease-name", d.Leader.Name, "name of the leader Lease")
+	fl.IntVar(&f.workers, "workers", d.Controller.Workers, "CloneSets reconciled at once")
+	fl.Float32Var(&f.qps, "kube-api-qps", 100, "API requests per second")
+	fl.IntVar(&f.burst, "kube-api-burst", 200, "API request burst")
+	fl.DurationVar(&f.expectationTimeout, "expectation-timeout", d.Controller.ExpectationTimeout, "how long to wait for the cache to show the engine's own writes")
+	fl.StringVar(&f.healthAddr, "health-addr", "", "serve /healthz, /readyz and /metrics on this address")
+	fl.StringVar(&f.webhookAddr, "webhook-listen", "", "serve the CloneSet validating webhook (TLS) on this address")
+	fl.StringVar(&f.webhookCert, "webhook-cert", "", "webhook TLS certificate (PEM)")
+	fl.StringVar(&f.webhookKey, "webhook-key", "", "webhook TLS key (PEM)")
+	return cmd
+}
+
+func runEngine(cmd *cobra.Command, f engineFlags) error {
+	mode, err := engine.ParseMode(f.mode)
+	if err != nil {
+		return err
+	}
+	if f.webhookAddr != "" && (f.webhookCert == "" || f.webhookKey == "") {
+		return errors.New("--webhook-listen needs --webhook-cert and --webhook-key")
+	}
+	cfg, err := engineRESTConfig(f.kubeconfig)
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = f.qps, f.burst
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	opts := engine.DefaultOptions()
+	opts.Mode = mode
+	opts.Log = log
+	opts.Controller.Namespace = f.namespace
+	opts.Controller.Workers = f.workers
+	opts.Controller.ExpectationTimeout = f.expectationTimeout
+	opts.Controller.Plan.PartitionRollback = f.partitionRollback
+	opts.Controller.Plan.ExcludePreparingDelete = f.excludePreparingDelete
+	opts.Leader.Enabled = f.leaderElect
+	opts.Leader.Namespace, opts.Leader.Name = f.leaseNamespace, f.leaseName
+	eng, err := engine.New(cfg, opts)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 3)
+	running := 1
+	go func() { errc <- eng.Run(ctx) }()
+	if f.healthAddr != "" {
+		running++
+		go func() { errc <- engineServe(ctx, &http.Server{Addr: f.healthAddr, Handler: eng.Handler()}, "", "") }()
+	}
+	if f.webhookAddr != "" {
+		kube, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return err
+		}
+		h := &admission.Handler{Pods: admission.ClientPods(func(ctx context.Context, ns, name string) (*corev1.Pod, error) {
+			return kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		})}
+		mux := http.NewServeMux()
+		mux.Handle("/validate-cloneset", h)
+		running++
+		go func() {
+			errc <- engineServe(ctx, &http.Server{Addr: f.webhookAddr, Handler: mux, TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}},
+				f.webhookCert, f.webhookKey)
+		}()
+	}
+	var first error
+	for range running {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			stop()
+		}
+	}
+	return first
+}
+
+// engineServe serves srv (TLS when cert and key are given) until ctx ends.
+func engineServe(ctx context.Context, srv *http.Server, cert, key string) error {
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", srv.Addr, err)
+	}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if cert != "" {
+		err = srv.ServeTLS(ln, cert, key)
+	} else {
+		err = srv.Serve(ln)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// engineRESTConfig loads a kubeconfig (explicit path, $KUBECONFIG,
+// ~/.kube/config) or the in-cluster config.
+func engineRESTConfig(path string) (*rest.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = path
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	return cfg, nil
 }

@@ -54,6 +54,11 @@ type Options struct {
 	Timeout time.Duration
 	// Log receives progress lines; nil discards them.
 	Log func(format string, args ...any)
+	// PodStartDelay, when > 0, is how long a scheduled pod takes to run and
+	// become Ready (kwok's pod-start stage waits that long after the pod is
+	// scheduled). Benchmarks use it to model "pods ready 1 s after start";
+	// tests leave it 0.
+	PodStartDelay time.Duration
 }
 
 // DefaultOptions returns options for a control plane in dir with three fake
@@ -108,7 +113,11 @@ func Up(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err := os.WriteFile(kubeconfig, []byte(kubeconfigYAML(server, certs)), 0o600); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(opts.Dir, "kwok-stages.yaml"), []byte(nodeStages+"\n---\n"+podStages), 0o644); err != nil {
+	pods, err := delayPodStages(podStages, opts.PodStartDelay)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(opts.Dir, "kwok-stages.yaml"), []byte(nodeStages+"\n---\n"+pods), 0o644); err != nil {
 		return nil, err
 	}
 	comps, err := components(opts.Dir, opts.BinDir, p, certs, kubeconfig)

@@ -130,6 +130,11 @@ leaderElection:
 			"--server-address=" + addr(p.kwok),
 			"--cidr=10.64.0.1/12", // room for thousands of pod IPs
 			"--node-ip=10.255.0.1",
+			// Renew node Leases as a kubelet does. Without them the nodes'
+			// only heartbeat is the node-heartbeat stage (every 300 s), the
+			// node lifecycle controller declares them NotReady in between
+			// and marks their pods not ready mid-test.
+			"--node-lease-duration-seconds=40",
 		}},
 	}, nil
 }

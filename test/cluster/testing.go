@@ -27,10 +27,17 @@ var shared *Cluster
 // With -short, or FERRY_SKIP_E2E=1, no control plane is started and Shared
 // skips the tests that need one.
 func Main(m *testing.M) {
-	os.Exit(runMain(m))
+	os.Exit(runMain(m, nil))
 }
 
-func runMain(m *testing.M) int {
+// MainWith is Main with the control plane's options adjusted by tweak, for
+// a package that needs a differently behaved cluster (a benchmark's pod
+// start delay).
+func MainWith(m *testing.M, tweak func(*Options)) {
+	os.Exit(runMain(m, tweak))
+}
+
+func runMain(m *testing.M, tweak func(*Options)) int {
 	if skipE2E() {
 		return m.Run()
 	}
@@ -49,6 +56,9 @@ func runMain(m *testing.M) int {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	opts := DefaultOptions(dir, bin)
+	if tweak != nil {
+		tweak(&opts)
+	}
 	c, err := Up(context.Background(), opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "test/cluster: start control plane:", err)

@@ -63,7 +63,7 @@ func claimVolumes(cs *appsv1alpha1.CloneSet, id string, volumes []corev1.Volume)
 	for _, vct := range cs.Spec.VolumeClaimTemplates {
 		claimed[vct.Name] = true
 		out = append(out, corev1.Volume{Name: vct.Name, VolumeSource: corev1.VolumeSource{
-			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: fmt.Sprintf("%s-%s-%s", vct.Name, cs.Name, id)},
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(vct.Name, cs.Name, id)},
 		}})
 	}
 	for _, v := range volumes {

@@ -1,0 +1,93 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+)
+
+// Pod writes are strategic merge patches computed from the cached pod and
+// the object a plan builder returned, rather than full updates: the kubelet
+// writes pod status all the time, and a full update from a cached copy
+// would conflict with it for nothing. Every patch carries the pod's UID, so
+// it fails on a pod recreated under the same name, and the version the
+// patch returns is expected back in the cache before the next pass acts.
+
+// podPatch is the strategic merge patch from pod to want (metadata and
+// spec), with the pod's UID as precondition; nil when nothing differs.
+func podPatch(pod, want *corev1.Pod) ([]byte, error) {
+	from, err := json.Marshal(corev1.Pod{ObjectMeta: pod.ObjectMeta, Spec: pod.Spec})
+	if err != nil {
+		return nil, err
+	}
+	to, err := json.Marshal(corev1.Pod{ObjectMeta: want.ObjectMeta, Spec: want.Spec})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := strategicpatch.CreateTwoWayMergePatch(from, to, &corev1.Pod{})
+	if err != nil {
+		return nil, fmt.Errorf("pod %s/%s: compute patch: %w", pod.Namespace, pod.Name, err)
+	}
+	if string(raw) == "{}" {
+		return nil, nil
+	}
+	return withUID(raw, pod.UID)
+}
+
+// conditionsPatch is a status patch that sets the given conditions (merged
+// by type, so the kubelet's other conditions stay).
+func conditionsPatch(pod *corev1.Pod, conds ...corev1.PodCondition) ([]byte, error) {
+	raw, err := json.Marshal(map[string]any{"status": map[string]any{"conditions": conds}})
+	if err != nil {
+		return nil, err
+	}
+	return withUID(raw, pod.UID)
+}
+
+func withUID(patch []byte, uid types.UID) ([]byte, error) {
+	var m map[string]any
+	if err := json.Unmarshal(patch, &m); err != nil {
+		return nil, err
+	}
+	meta, _ := m["metadata"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		m["metadata"] = meta
+	}
+	meta["uid"] = uid
+	return json.Marshal(m)
+}
+
+// patchPod writes the difference between the cached pod and want.
+func (c *Controller) patchPod(ctx context.Context, p *pass, pod, want *corev1.Pod) (*corev1.Pod, error) {
+	data, err := podPatch(pod, want)
+	if err != nil || data == nil {
+		return pod, err
+	}
+	return c.sendPodPatch(ctx, p, pod, data)
+}
+
+// patchConditions writes pod status conditions.
+func (c *Controller) patchConditions(ctx context.Context, p *pass, pod *corev1.Pod, conds ...corev1.PodCondition) (*corev1.Pod, error) {
+	data, err := conditionsPatch(pod, conds...)
+	if err != nil {
+		return nil, err
+	}
+	return c.sendPodPatch(ctx, p, pod, data, "status")
+}
+
+func (c *Controller) sendPodPatch(ctx context.Context, p *pass, pod *corev1.Pod, data []byte, subresource ...string) (*corev1.Pod, error) {
+	got, err := c.clients.Kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, data,
+		metav1.PatchOptions{FieldManager: FieldManager}, subresource...)
+	if err != nil {
+		return nil, fmt.Errorf("patch pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	}
+	c.metrics.writes.Add(1)
+	c.versions.Expect(p.key, refOf(kindPod, got), got.ResourceVersion)
+	return got, nil
+}
