@@ -1,41 +1,114 @@
 #!/usr/bin/env bash
 # make demo: ferry's main job on the embedded default, a local control plane
 # (etcd, kube-apiserver, controllers, kwok fake nodes) and the bundled example
-# repository under examples/. Runs unattended; exits 0 when it reached its end.
+# repository under examples/, rolled out in batches that live in git.
+# Runs unattended (no TTY needed) and exits 0 when the rollout reached its end.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export FERRY_CLUSTER_DIR="${FERRY_CLUSTER_DIR:-${TMPDIR:-/tmp}/ferry-demo}"
+work="$FERRY_CLUSTER_DIR-git"
+ferry="$root/bin/ferry"
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-[ -t 1 ] || say() { printf '\n==> %s\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m'; dim=$'\033[2m'; off=$'\033[0m'; else bold= dim= off=; fi
+step=0
+say() { step=$((step + 1)); printf '\n%s==> %d. %s%s\n' "$bold" "$step" "$*" "$off"; }
+note() { printf '%s    %s%s\n' "$dim" "$*" "$off"; }
+fail() { printf '\ndemo: %s\n' "$*" >&2; [ -f "$work/ferry.log" ] && tail -20 "$work/ferry.log" >&2; exit 1; }
 
-say "1/4 Building the local control plane (first run on a machine: 7-10 minutes; cached in ~/.cache/ferry)"
+say "Building the local control plane (first run on a machine: 7-10 minutes; cached in ~/.cache/ferry)"
 bin="$(hack/build-controlplane.sh)"
 export PATH="$bin:$root/bin:$PATH"
 
-say "2/4 Starting it on loopback: etcd, kube-apiserver, controller-manager, scheduler, kwok nodes"
+say "Starting it on loopback: etcd, kube-apiserver, controller-manager, scheduler, 3 kwok nodes"
 eval "$(hack/cluster up --dir "$FERRY_CLUSTER_DIR")"
 kubectl get nodes
 
-say "3/4 Installing the OpenKruise CRDs ferry runs (CloneSet, SidecarSet)"
-kubectl apply --server-side -f deploy/crds/ >/dev/null
-kubectl wait --for=condition=Established --timeout=60s crd/clonesets.apps.kruise.io crd/sidecarsets.apps.kruise.io >/dev/null
-echo "installed: $(kubectl get crd -o name | tr '\n' ' ')"
+# A demo run before this one leaves its objects behind; start clean.
+kubectl delete gitsync demo --ignore-not-found --wait=false >/dev/null 2>&1 || true
+kubectl delete clonesets,sidecarsets --all --ignore-not-found >/dev/null 2>&1 || true
+kubectl delete pods -l app=demo --ignore-not-found --grace-period=0 >/dev/null 2>&1 || true
 
-say "4/4 Applying the example overlay examples/overlays/prod"
-kubectl kustomize examples/overlays/prod | kubectl apply --server-side -f -
+say "Making a git repository from examples/ (base + overlays/prod): image demo:1.0, partition 0"
+rm -rf "$work" && mkdir -p "$work"
+git init -q --bare --initial-branch=main "$work/app.git"
+git clone -q "$work/app.git" "$work/clone" 2>/dev/null
+cp -r examples/base examples/overlays "$work/clone/"
+g() { git -C "$work/clone" -c user.name=demo -c user.email=demo@ferry.dev "$@"; }
+g checkout -q -B main && g add -A && g commit -q -m "demo: version 1.0" && g push -q origin main
+note "$(g log --oneline -1)"
+
+say "Starting ferry: it syncs file://$work/app.git overlays/prod every 2s and runs the CloneSet engine"
+"$ferry" run --repo "file://$work/app.git" --branch main --path overlays/prod --interval 2s \
+  --name demo -n default --hook-listen "" --metrics-listen "" >"$work/ferry.log" 2>&1 &
+ferry_pid=$!
+trap 'kill $ferry_pid 2>/dev/null || true' EXIT
+
+# watch_clone UPDATED TOTAL: print every change of `kubectl get clone demo`
+# (from a watch, so no step is missed) until it shows UPDATED updated pods
+# of TOTAL, all ready.
+watch_clone() {
+  local want="$1 $1 $2 $2" last="" line
+  local cols='NAME:.metadata.name,DESIRED:.spec.replicas,UPDATED:.status.updatedReplicas,UPDATED_READY:.status.updatedReadyReplicas,READY:.status.readyReplicas,TOTAL:.status.replicas'
+  while IFS= read -r line; do
+    [ "$line" != "$last" ] || continue
+    echo "    $line" && last=$line
+    read -r _ _ updated updready ready total <<<"$line"
+    if [ "$updated $updready $ready $total" = "$want" ]; then
+      pkill -f "kubectl get clone -w --field-selector metadata.name=demo" 2>/dev/null || true
+      return 0
+    fi
+  done < <(timeout 120 kubectl get clone -w --field-selector metadata.name=demo -o custom-columns="$cols" 2>&1)
+  fail "the rollout did not reach $1 updated of $2 in time"
+}
+wait_ready() { # until the GitSync reports Ready=True for what it applied
+  kubectl wait gitsync/demo --for=condition=Ready --timeout=60s >/dev/null || fail "GitSync demo never became Ready"
+}
+wait_synced() { # wait_synced REV: until the GitSync applied REV
+  local deadline=$((SECONDS + 60))
+  until kubectl get gitsync demo -o jsonpath='{.status.lastAppliedRevision}' 2>/dev/null | grep -q "$1"; do
+    [ $SECONDS -lt $deadline ] || fail "revision $1 was not applied"
+    sleep 0.2
+  done
+}
+
+watch_clone 5 5
+wait_synced "$(g rev-parse HEAD)"
+wait_ready
+"$ferry" status
+
+say "A release: commit demo:1.1 with partition 3 (batch 1 of 3: two of five pods move)"
+sed -i 's/newTag: "1.0"/newTag: "1.1"/' "$work/clone/overlays/prod/kustomization.yaml"
+sed -i 's/partition: 0/partition: 3/' "$work/clone/overlays/prod/partition.yaml"
+g commit -q -am "release demo 1.1: batch 1 of 3"
+note "what the pull request would show (ferry diff HEAD~1 HEAD):"
+"$ferry" diff --repo "$work/clone" --base HEAD~1 --head HEAD overlays/prod --color never | sed 's/^/    /' || true
+g push -q origin main
+note "ferry applies it; the engine surges one pod (maxSurge 20%), never drops below 5 available:"
+watch_clone 2 5
+wait_ready
+
+say "Batch 2: ferry advance commits partition 3 → 1 (it checks batch 1 is healthy first)"
+"$ferry" advance default/demo --repo "$work/clone" --next --push | sed 's/^/    /'
+watch_clone 4 5
+wait_ready
+
+say "Batch 3: ferry advance commits partition 1 → 0"
+"$ferry" advance default/demo --repo "$work/clone" --next --push | sed 's/^/    /'
+watch_clone 5 5
+wait_synced "$(g rev-parse HEAD)"
+wait_ready
+
+say "Done. Every batch is a commit in git:"
+g log --format='    %h %s' -4
+echo
+"$ferry" status
+echo
 kubectl get clone demo
-
+kill $ferry_pid 2>/dev/null || true
 cat <<MSG
 
-What happened: a real control plane is running in $FERRY_CLUSTER_DIR and holds
-the example CloneSet (5 replicas, maxSurge 20%, maxUnavailable 0).
-
-Not yet: ferry's rollout engine and GitOps loop are still being built, so no
-pods are created yet (DESIRED 5, TOTAL 0). ferry $(bin/ferry version | cut -d' ' -f2)
-is at bin/ferry.
-
-Use it:   export KUBECONFIG=$FERRY_CLUSTER_DIR/kubeconfig PATH=$bin:\$PATH
-Stop it:  hack/cluster down --dir $FERRY_CLUSTER_DIR
+The control plane keeps running in $FERRY_CLUSTER_DIR (ferry has stopped):
+  export KUBECONFIG=$FERRY_CLUSTER_DIR/kubeconfig PATH=$bin:\$PATH
+  hack/cluster down --dir $FERRY_CLUSTER_DIR
 MSG

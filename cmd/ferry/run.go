@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -25,7 +26,9 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/ferry-gitops/ferry/rollout/apply"
+	"github.com/ferry-gitops/ferry/rollout/cloneset/engine"
 	"github.com/ferry-gitops/ferry/rollout/gitsync"
+	"github.com/ferry-gitops/ferry/sidecar/webhook"
 	"github.com/ferry-gitops/ferry/source"
 )
 
@@ -64,12 +67,20 @@ type runFlags struct {
 	watchNamespace string
 	hookListen     string
 	metricsListen  string
-	workers        int
 	opts           gitsync.Options
+
+	engineMode        string
+	partitionRollback bool
+
+	webhook       bool
+	webhookListen string
+	webhookURL    string
+	webhookOpts   webhook.Options
+	failurePolicy string
 }
 
 func newRunCommand() *cobra.Command {
-	f := &runFlags{opts: gitsync.DefaultOptions()}
+	f := &runFlags{opts: gitsync.DefaultOptions(), webhookOpts: webhook.DefaultOptions()}
 	cmd := &cobra.Command{
 		Use:     "run",
 		Short:   "Sync git repositories into the cluster and run their rollouts",
@@ -91,6 +102,13 @@ func newRunCommand() *cobra.Command {
 	fl.StringVar(&f.metricsListen, "metrics-listen", ":8080", "address of /metrics, /healthz and /readyz (empty: off)")
 	fl.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "GitSyncs reconciled at once")
 	fl.DurationVar(&f.opts.Interval, "default-interval", f.opts.Interval, "poll interval of GitSyncs without spec.interval")
+	fl.StringVar(&f.engineMode, "engine", string(engine.ModeAuto), "who runs CloneSets: auto (ferry, unless OpenKruise's controller runs), builtin, off")
+	fl.BoolVar(&f.partitionRollback, "partition-rollback", true, "raising a partition moves pods back to the current revision (a git revert of an advance undoes it)")
+	fl.BoolVar(&f.webhook, "webhook", false, "also serve the SidecarSet injection webhook (see ferry webhook)")
+	fl.StringVar(&f.webhookListen, "webhook-listen", ":9443", "address of the injection webhook")
+	fl.StringVar(&f.webhookURL, "webhook-url", "", "URL the API server calls for the webhook (default: the Service ferry-webhook)")
+	fl.StringVar(&f.webhookOpts.Namespace, "webhook-namespace", f.webhookOpts.Namespace, "ferry's namespace: webhook certificates; never injected")
+	fl.StringVar(&f.failurePolicy, "webhook-failure-policy", string(admissionregistrationv1.Fail), "Fail or Ignore when the webhook is down")
 	return cmd
 }
 
@@ -135,8 +153,36 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	rec := gitsync.NewReconciler(kube, dyn, source.NewFetcher(source.DefaultFetcherOptions()), mgr, recorder, gitsync.NewMetrics(reg), opts)
 	ctrl := gitsync.NewController(rec, f.watchNamespace)
 
+	mode, err := engine.ParseMode(f.engineMode)
+	if err != nil {
+		return err
+	}
+	eopts := engine.DefaultOptions()
+	eopts.Mode, eopts.Log = mode, log
+	eopts.Controller.Plan.PartitionRollback = f.partitionRollback
+	eng, err := engine.New(cfg, eopts)
+	if err != nil {
+		return err
+	}
+
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return ctrl.Run(ctx) })
+	g.Go(func() error { return eng.Run(ctx) })
+	if f.webhook {
+		wopts := f.webhookOpts
+		wopts.URL, wopts.Log, wopts.Now = f.webhookURL, log, time.Now
+		wopts.Service.Namespace = wopts.Namespace
+		wopts.FailurePolicy = admissionregistrationv1.FailurePolicyType(f.failurePolicy)
+		srv, err := webhook.NewServer(wopts, kube, dyn)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", f.webhookListen)
+		if err != nil {
+			return fmt.Errorf("webhook: listen on %s: %w", f.webhookListen, err)
+		}
+		g.Go(func() error { return srv.Run(ctx, ln) })
+	}
 	if f.hookListen != "" {
 		g.Go(func() error {
 			return serve(ctx, f.hookListen, ctrl.Receiver(source.DefaultReceiverOptions()), log, "push webhook receiver")
@@ -145,9 +191,14 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	if f.metricsListen != "" {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		ok := func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) }
-		mux.HandleFunc("/healthz", ok)
-		mux.HandleFunc("/readyz", ok)
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+		mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+			state, reason := eng.State()
+			if !eng.Ready() {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+			fmt.Fprintf(w, "engine %s %s\n", state, reason)
+		})
 		g.Go(func() error { return serve(ctx, f.metricsListen, mux, log, "metrics") })
 	}
 	return g.Wait()
