@@ -10,7 +10,7 @@ import (
 )
 
 // execute carries out a plan, in the order the planner assumes: lifecycle
-// changes, refresh writes, creations (current-revision pods first),
+// changes and refresh writes, creations (current-revision pods first),
 // deletions, updates. A plan holds one kind of mutation (a refresh may come
 // with updates), so in practice one of these steps runs. Items are
 // independent: they are written in parallel, and every failure is returned.
@@ -20,12 +20,18 @@ func (c *Controller) execute(ctx context.Context, p *pass, pl plan.Plan) error {
 			"scaleStrategy.maxUnavailable limits this scale up to %d of %d pods", d.ScaleUpLimit, d.ScaleUpNum)
 	}
 	limit := c.opts.WriteParallelism
+	// Lifecycle changes write labels, annotations and finalizers (and the
+	// KruisePodReady condition); refresh items write the InPlaceUpdateReady
+	// condition or a grace/template-hash patch: different fields, so the two
+	// lists go out together. Updates wait for both: an in-place update of a
+	// pod refreshed in the same pass must come after its refresh.
+	nl := len(pl.Lifecycle)
 	errs := []error{
-		forEach(ctx, len(pl.Lifecycle), limit, func(ctx context.Context, i int) error {
-			return c.changeLifecycle(ctx, p, pl.Lifecycle[i])
-		}),
-		forEach(ctx, len(pl.Refresh), limit, func(ctx context.Context, i int) error {
-			return c.refresh(ctx, p, pl.Refresh[i])
+		forEach(ctx, nl+len(pl.Refresh), limit, func(ctx context.Context, i int) error {
+			if i < nl {
+				return c.changeLifecycle(ctx, p, pl.Lifecycle[i])
+			}
+			return c.refresh(ctx, p, pl.Refresh[i-nl])
 		}),
 	}
 	if len(pl.Creates) > 0 {
