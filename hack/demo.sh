@@ -72,6 +72,13 @@ wait_synced() { # wait_synced REV: until the GitSync applied REV
   done
 }
 
+# ferry installs the OpenKruise CRDs when they are missing; wait for them.
+deadline=$((SECONDS + 60))
+until kubectl get crd clonesets.apps.kruise.io >/dev/null 2>&1; do
+  [ $SECONDS -lt $deadline ] || fail "ferry did not install the CloneSet CRD"
+  sleep 0.2
+done
+kubectl wait --for=condition=Established --timeout=60s crd/clonesets.apps.kruise.io >/dev/null
 watch_clone 5 5
 wait_synced "$(g rev-parse HEAD)"
 wait_ready
