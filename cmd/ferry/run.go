@@ -71,6 +71,7 @@ type runFlags struct {
 
 	engineMode        string
 	partitionRollback bool
+	leader            engine.LeaderElection
 
 	webhook       bool
 	webhookListen string
@@ -80,7 +81,8 @@ type runFlags struct {
 }
 
 func newRunCommand() *cobra.Command {
-	f := &runFlags{opts: gitsync.DefaultOptions(), webhookOpts: webhook.DefaultOptions()}
+	f := &runFlags{opts: gitsync.DefaultOptions(), webhookOpts: webhook.DefaultOptions(), leader: engine.DefaultLeaderElection()}
+	f.leader.Name = "ferry"
 	cmd := &cobra.Command{
 		Use:     "run",
 		Short:   "Sync git repositories into the cluster and run their rollouts",
@@ -104,6 +106,9 @@ func newRunCommand() *cobra.Command {
 	fl.DurationVar(&f.opts.Interval, "default-interval", f.opts.Interval, "poll interval of GitSyncs without spec.interval")
 	fl.StringVar(&f.engineMode, "engine", string(engine.ModeAuto), "who runs CloneSets: auto (ferry, unless OpenKruise's controller runs), builtin, off")
 	fl.BoolVar(&f.partitionRollback, "partition-rollback", true, "raising a partition moves pods back to the current revision (a git revert of an advance undoes it)")
+	fl.BoolVar(&f.leader.Enabled, "leader-elect", false, "run the GitOps loop and the engine only while holding a Lease, so that one of several replicas acts")
+	fl.StringVar(&f.leader.Namespace, "lease-namespace", f.leader.Namespace, "namespace of the leader Lease")
+	fl.StringVar(&f.leader.Name, "lease-name", f.leader.Name, "name of the leader Lease")
 	fl.BoolVar(&f.webhook, "webhook", false, "also serve the SidecarSet injection webhook (see ferry webhook)")
 	fl.StringVar(&f.webhookListen, "webhook-listen", ":9443", "address of the injection webhook")
 	fl.StringVar(&f.webhookURL, "webhook-url", "", "URL the API server calls for the webhook (default: the Service ferry-webhook)")
@@ -165,9 +170,21 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 		return err
 	}
 
+	// The loop and the engine act on the cluster: with --leader-elect only
+	// the replica holding the Lease runs them. The webhook, the push
+	// receiver and metrics serve on every replica.
+	lead := func(ctx context.Context) error {
+		g, ctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return ctrl.Run(ctx) })
+		g.Go(func() error { return eng.Run(ctx) })
+		return g.Wait()
+	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return ctrl.Run(ctx) })
-	g.Go(func() error { return eng.Run(ctx) })
+	if f.leader.Enabled {
+		g.Go(func() error { return engine.Lead(ctx, kube, f.leader, nil, lead) })
+	} else {
+		g.Go(func() error { return lead(ctx) })
+	}
 	if f.webhook {
 		wopts := f.webhookOpts
 		wopts.URL, wopts.Log, wopts.Now = f.webhookURL, log, time.Now
@@ -185,7 +202,7 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	}
 	if f.hookListen != "" {
 		g.Go(func() error {
-			return serve(ctx, f.hookListen, ctrl.Receiver(source.DefaultReceiverOptions()), log, "push webhook receiver")
+			return serve(ctx, f.hookListen, gitsync.NewHooks(kube, dyn, log).Handler(source.DefaultReceiverOptions()), log, "push webhook receiver")
 		})
 	}
 	if f.metricsListen != "" {

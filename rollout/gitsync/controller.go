@@ -49,6 +49,9 @@ func NewController(rec *Reconciler, namespace string) *Controller {
 			// Status writes of our own come back as updates; only a spec
 			// (generation) or metadata change needs a reconcile.
 			o, n := old.(*unstructured.Unstructured), cur.(*unstructured.Unstructured)
+			if o.GetAnnotations()[AnnotationRequestedAt] != n.GetAnnotations()[AnnotationRequestedAt] {
+				rec.RequestSync(n.GetNamespace() + "/" + n.GetName())
+			}
 			if o.GetGeneration() != n.GetGeneration() || !equalStrings(o.GetAnnotations(), n.GetAnnotations()) {
 				c.enqueue(cur)
 			}
@@ -104,18 +107,6 @@ func (c *Controller) Trigger(namespace, name string) {
 	key := namespace + "/" + name
 	c.rec.RequestSync(key)
 	c.queue.Add(key)
-}
-
-// GitSyncs lists the GitSyncs in the informer cache, for the push webhook
-// to find which ones a push concerns.
-func (c *Controller) GitSyncs() []*v1alpha1.GitSync {
-	var out []*v1alpha1.GitSync
-	for _, obj := range c.gitsyncs.GetStore().List() {
-		if gs, err := FromUnstructured(obj.(*unstructured.Unstructured)); err == nil {
-			out = append(out, gs)
-		}
-	}
-	return out
 }
 
 // Run starts the informers and workers and blocks until ctx ends.

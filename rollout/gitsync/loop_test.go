@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
+	"github.com/ferry-gitops/ferry/rollout/gitsync"
 	"github.com/ferry-gitops/ferry/source"
 	"github.com/ferry-gitops/ferry/source/gittest"
 )
@@ -163,7 +165,7 @@ func TestLoopPushWebhook(t *testing.T) {
 	e.createGitSync("app", s)
 	e.start(nil)
 	e.waitFor("app", 30*time.Second, "first sync", appliedAt(first))
-	hook := httptest.NewServer(e.ctrl.Receiver(source.DefaultReceiverOptions()))
+	hook := httptest.NewServer(gitsync.NewHooks(e.c.Client, e.dyn, slog.Default()).Handler(source.DefaultReceiverOptions()))
 	defer hook.Close()
 
 	second := repo.Commit(map[string]string{"app/a.yaml": configMap("a", "2")}, "second")

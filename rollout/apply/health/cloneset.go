@@ -54,6 +54,11 @@ func cloneSetHealth(u *unstructured.Unstructured) Result {
 		if c.Type == "Progressing" && c.Status == corev1.ConditionFalse && c.Reason == string(ReasonDeadline) {
 			return failed(ReasonDeadline, "%s", c.Message)
 		}
+		// The engine refuses a CloneSet OpenKruise would reject, and says so
+		// with Stalled=True; nothing moves until git changes it.
+		if c.Type == "Stalled" && c.Status == corev1.ConditionTrue {
+			return failed(ReasonInvalidSpec, "%s: %s", c.Reason, c.Message)
+		}
 	}
 	replicas := int(deref(cs.Spec.Replicas, 1))
 	partition, err := partitionReplicas(cs.Spec.UpdateStrategy.Partition, replicas)

@@ -96,6 +96,9 @@ func TestCloneSetHealth(t *testing.T) {
 		{"progress deadline", cs(`{replicas: 5}`,
 			`{observedGeneration: 2, replicas: 5, conditions: [{type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: "too slow"}]}`),
 			Failed, ReasonDeadline, "too slow"},
+		{"refused by the engine", cs(`{replicas: 5, updateStrategy: {maxSurge: 0, maxUnavailable: 0}}`,
+			`{observedGeneration: 2, conditions: [{type: Stalled, status: "True", reason: FailedValidation, message: "spec.updateStrategy.maxUnavailable: maxUnavailable and maxSurge should not both be less than 1"}]}`),
+			Failed, ReasonInvalidSpec, "FailedValidation: spec.updateStrategy.maxUnavailable: maxUnavailable and maxSurge should not both be less than 1"},
 		{"scaled to zero", cs(`{replicas: 0}`, `{observedGeneration: 2, replicas: 0}`), Current, ReasonRolledOut, "0/0 updated and ready"},
 	})
 }

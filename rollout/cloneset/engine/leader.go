@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 )
@@ -37,22 +38,35 @@ func DefaultLeaderElection() LeaderElection {
 }
 
 // lead runs the controller, after winning the lease when leader election
-// is on. The controller is stopped before the lease is released, so a
-// successor never overlaps with it: on ctx's end the controller drains
-// first, then the lease is given up (ReleaseOnCancel) for the next replica
-// to take at once.
+// is on.
 func (e *Engine) lead(ctx context.Context) error {
 	le := e.opts.Leader
 	if !le.Enabled {
 		return e.runController(ctx)
 	}
+	return Lead(ctx, e.clients.Kube, le, func(id string) {
+		e.setState(StateWaitingLease, fmt.Sprintf("lease %s/%s as %s", le.Namespace, le.Name, id))
+	}, e.runController)
+}
+
+// Lead runs run only while this process holds the Lease le names, so two
+// replicas never both act. run is stopped before the lease is released, so
+// a successor never overlaps with it: on ctx's end run drains first, then
+// the lease is given up (ReleaseOnCancel) for the next replica to take at
+// once. waiting, if set, is told this replica's identity before it starts
+// waiting for the lease.
+//
+// Lead returns nil when ctx ends, run's error if it failed, and
+// ErrLeadershipLost when the lease was lost while run ran: the process
+// should then exit rather than act on what it believed as leader.
+func Lead(ctx context.Context, kube kubernetes.Interface, le LeaderElection, waiting func(id string), run func(context.Context) error) error {
 	id := le.Identity
 	if id == "" {
 		host, _ := os.Hostname()
 		id = fmt.Sprintf("%s_%s", host, uuid.NewUUID())
 	}
 	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, le.Namespace, le.Name,
-		e.clients.Kube.CoreV1(), e.clients.Kube.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: id})
+		kube.CoreV1(), kube.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: id})
 	if err != nil {
 		return fmt.Errorf("leader lock %s/%s: %w", le.Namespace, le.Name, err)
 	}
@@ -72,7 +86,7 @@ func (e *Engine) lead(ctx context.Context) error {
 				leading.Store(true)
 				runCtx, cancel := context.WithCancel(leaderCtx)
 				stop := context.AfterFunc(ctx, cancel)
-				err := e.runController(runCtx)
+				err := run(runCtx)
 				stop()
 				cancel()
 				ran <- err
@@ -90,7 +104,9 @@ func (e *Engine) lead(ctx context.Context) error {
 		}
 	})
 	defer stopWaiting()
-	e.setState(StateWaitingLease, fmt.Sprintf("lease %s/%s as %s", le.Namespace, le.Name, id))
+	if waiting != nil {
+		waiting(id)
+	}
 	elector.Run(electCtx)
 	if !leading.Load() {
 		return nil
