@@ -155,6 +155,7 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 
 	opts := f.opts
 	opts.Log = log
+	opts.ManagerFor = gitsync.Impersonating(cfg, apply.DefaultOptions())
 	rec := gitsync.NewReconciler(kube, dyn, source.NewFetcher(source.DefaultFetcherOptions()), mgr, recorder, gitsync.NewMetrics(reg), opts)
 	ctrl := gitsync.NewController(rec, f.watchNamespace)
 

@@ -14,9 +14,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
+	"github.com/ferry-gitops/ferry/rollout/apply"
 	"github.com/ferry-gitops/ferry/rollout/gitsync"
 	"github.com/ferry-gitops/ferry/source"
 	"github.com/ferry-gitops/ferry/source/gittest"
@@ -224,5 +226,53 @@ func TestLoopRestart(t *testing.T) {
 	}
 	if e.configMaps()["a"] != "2" {
 		t.Fatal("a not updated after restart")
+	}
+}
+
+// A GitSync with spec.serviceAccountName applies as that account: what it
+// may not create is refused at validation, and nothing of that revision is
+// applied.
+func TestLoopAppliesAsServiceAccount(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	if _, err := e.c.Client.CoreV1().ServiceAccounts(e.ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "deployer"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "configmaps"}, Rules: []rbacv1.PolicyRule{{
+		APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}}}}
+	if _, err := e.c.Client.RbacV1().Roles(e.ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "deployer"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "configmaps"},
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "deployer", Namespace: e.ns}}}
+	if _, err := e.c.Client.RbacV1().RoleBindings(e.ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	first := repo.Commit(map[string]string{
+		"app/kustomization.yaml": kustomization("a.yaml"),
+		"app/a.yaml":             configMap("a", "1"),
+	}, "configmap only")
+	s := spec(repo.FileURL())
+	s.ServiceAccountName = "deployer"
+	e.createGitSync("app", s)
+	e.start(func(o *gitsync.Options) { o.ManagerFor = gitsync.Impersonating(e.c.Config, apply.DefaultOptions()) })
+	e.waitFor("app", 30*time.Second, "sync as deployer", appliedAt(first))
+
+	second := repo.Commit(map[string]string{
+		"app/kustomization.yaml": kustomization("a.yaml", "s.yaml"),
+		"app/a.yaml":             configMap("a", "2"),
+		"app/s.yaml":             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  k: v\n",
+	}, "a secret the account may not create")
+	gs := e.waitFor("app", 30*time.Second, "refusal", func(gs *v1alpha1.GitSync) bool {
+		return gs.Status.LastAttemptedRevision == "main@sha1:"+second
+	})
+	st, reason, msg := ready(gs)
+	if st != "False" || reason != "ValidationFailed" || !strings.Contains(msg, "Secret") || !strings.Contains(msg, "forbidden") {
+		t.Fatalf("Ready = %s %s %q, want False ValidationFailed: Secret forbidden", st, reason, msg)
+	}
+	if got := e.configMaps()["a"]; got != "1" {
+		t.Fatalf("a = %q, want 1: part of a refused revision was applied", got)
 	}
 }

@@ -28,6 +28,10 @@ type Options struct {
 	Schedule schedule.Options
 	// Workers is how many GitSyncs reconcile at once.
 	Workers int
+	// ManagerFor builds the apply manager for a GitSync with
+	// spec.serviceAccountName (see Impersonating); nil refuses such
+	// GitSyncs.
+	ManagerFor ManagerFunc
 	// Clock decides everything time-based; tests pass a fake one.
 	Clock schedule.Clock
 	Log   *slog.Logger

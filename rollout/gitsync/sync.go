@@ -47,7 +47,11 @@ func pathOf(gs *v1alpha1.GitSync) string {
 // inventory to record: the applied objects, plus any the prune could not
 // delete (so the next attempt tries again).
 func (r *Reconciler) applyAndPrune(ctx context.Context, gs *v1alpha1.GitSync, objs []*unstructured.Unstructured) (*apply.ChangeSet, apply.Inventory, error) {
-	cs, err := r.apply.Apply(ctx, objs, apply.ApplyOptions{
+	mgr, err := r.managerFor(gs)
+	if err != nil {
+		return nil, apply.Inventory{}, err
+	}
+	cs, err := mgr.Apply(ctx, objs, apply.ApplyOptions{
 		DefaultNamespace: gs.Namespace,
 		Labels:           map[string]string{LabelName: gs.Name, LabelNamespace: gs.Namespace},
 		WaitTimeout:      r.timeout(gs),
@@ -63,7 +67,7 @@ func (r *Reconciler) applyAndPrune(ctx context.Context, gs *v1alpha1.GitSync, ob
 	if gs.Spec.Prune != nil && !*gs.Spec.Prune {
 		return cs, inv, nil
 	}
-	pruned, err := r.apply.Prune(ctx, inventoryOf(gs.Status.Inventory), inv, apply.DefaultPruneOptions())
+	pruned, err := mgr.Prune(ctx, inventoryOf(gs.Status.Inventory), inv, apply.DefaultPruneOptions())
 	if pruned != nil {
 		cs.Add(pruned.Entries...)
 	}
