@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os/signal"
 	"syscall"
@@ -16,8 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ferry-gitops/ferry/rollout/cloneset/admission"
 	"github.com/ferry-gitops/ferry/rollout/cloneset/engine"
@@ -46,7 +42,8 @@ const engineExample = `  # Run against the current kubeconfig context, all names
 
 // engineFlags are the flags of `ferry engine`.
 type engineFlags struct {
-	kubeconfig, namespace, mode                            string
+	kube                                                   kubeFlags
+	mode                                                   string
 	partitionRollback, leaderElect, excludePreparingDelete bool
 	leaseNamespace, leaseName                              string
 	workers                                                int
@@ -70,8 +67,7 @@ func newEngineCommand() *cobra.Command {
 	}
 	d := engine.DefaultOptions()
 	fl := cmd.Flags()
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
-	fl.StringVarP(&f.namespace, "namespace", "n", "", "only run CloneSets in this namespace (default: all)")
+	f.kube.addFlags(fl, "only run CloneSets in this namespace (default: all)")
 	fl.StringVar(&f.mode, "engine", string(d.Mode), "who runs CloneSets: auto (ferry unless OpenKruise runs), builtin, off")
 	fl.BoolVar(&f.partitionRollback, "partition-rollback", d.Controller.Plan.PartitionRollback, "raising partition moves pods back to the current revision")
 	fl.BoolVar(&f.excludePreparingDelete, "scaling-exclude-preparing-delete", d.Controller.Plan.ExcludePreparingDelete,
@@ -98,7 +94,7 @@ func runEngine(cmd *cobra.Command, f engineFlags) error {
 	if f.webhookAddr != "" && (f.webhookCert == "" || f.webhookKey == "") {
 		return errors.New("--webhook-listen needs --webhook-cert and --webhook-key")
 	}
-	cfg, err := engineRESTConfig(f.kubeconfig)
+	cfg, err := f.kube.restConfig()
 	if err != nil {
 		return err
 	}
@@ -107,7 +103,7 @@ func runEngine(cmd *cobra.Command, f engineFlags) error {
 	opts := engine.DefaultOptions()
 	opts.Mode = mode
 	opts.Log = log
-	opts.Controller.Namespace = f.namespace
+	opts.Controller.Namespace = f.kube.namespace
 	opts.Controller.Workers = f.workers
 	opts.Controller.ExpectationTimeout = f.expectationTimeout
 	opts.Controller.Plan.PartitionRollback = f.partitionRollback
@@ -126,7 +122,9 @@ func runEngine(cmd *cobra.Command, f engineFlags) error {
 	go func() { errc <- eng.Run(ctx) }()
 	if f.healthAddr != "" {
 		running++
-		go func() { errc <- engineServe(ctx, &http.Server{Addr: f.healthAddr, Handler: eng.Handler()}, "", "") }()
+		go func() {
+			errc <- serve(ctx, &http.Server{Addr: f.healthAddr, Handler: eng.Handler()}, "", "", log, "health")
+		}()
 	}
 	if f.webhookAddr != "" {
 		kube, err := kubernetes.NewForConfig(cfg)
@@ -140,8 +138,8 @@ func runEngine(cmd *cobra.Command, f engineFlags) error {
 		mux.Handle("/validate-cloneset", h)
 		running++
 		go func() {
-			errc <- engineServe(ctx, &http.Server{Addr: f.webhookAddr, Handler: mux, TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}},
-				f.webhookCert, f.webhookKey)
+			errc <- serve(ctx, &http.Server{Addr: f.webhookAddr, Handler: mux, TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}},
+				f.webhookCert, f.webhookKey, log, "CloneSet validating webhook")
 		}()
 	}
 	var first error
@@ -152,39 +150,4 @@ func runEngine(cmd *cobra.Command, f engineFlags) error {
 		}
 	}
 	return first
-}
-
-// engineServe serves srv (TLS when cert and key are given) until ctx ends.
-func engineServe(ctx context.Context, srv *http.Server, cert, key string) error {
-	ln, err := net.Listen("tcp", srv.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", srv.Addr, err)
-	}
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if cert != "" {
-		err = srv.ServeTLS(ln, cert, key)
-	} else {
-		err = srv.Serve(ln)
-	}
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
-	}
-	return err
-}
-
-// engineRESTConfig loads a kubeconfig (explicit path, $KUBECONFIG,
-// ~/.kube/config) or the in-cluster config.
-func engineRESTConfig(path string) (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = path
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	return cfg, nil
 }

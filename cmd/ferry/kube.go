@@ -16,10 +16,14 @@ type kubeFlags struct {
 	namespace  string
 }
 
+// addFlags registers --kubeconfig and --context, and -n/--namespace unless
+// namespaceHelp is empty (a command whose --namespace means something else).
 func (k *kubeFlags) addFlags(fs *pflag.FlagSet, namespaceHelp string) {
 	fs.StringVar(&k.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
 	fs.StringVar(&k.context, "context", "", "kubeconfig context to use")
-	fs.StringVarP(&k.namespace, "namespace", "n", "", namespaceHelp)
+	if namespaceHelp != "" {
+		fs.StringVarP(&k.namespace, "namespace", "n", "", namespaceHelp)
+	}
 }
 
 func (k *kubeFlags) loader() clientcmd.ClientConfig {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -50,11 +49,4 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newWebhookCommand(),
 	)
 	return root
-}
-
-// notImplemented is the RunE of subcommands whose issue has not landed yet.
-func notImplemented(name string) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
-		return &exitError{code: 2, err: fmt.Errorf("ferry %s: not implemented yet", name)}
-	}
 }

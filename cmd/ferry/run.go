@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -203,7 +202,7 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	}
 	if f.hookListen != "" {
 		g.Go(func() error {
-			return serve(ctx, f.hookListen, gitsync.NewHooks(kube, dyn, log).Handler(source.DefaultReceiverOptions()), log, "push webhook receiver")
+			return serve(ctx, &http.Server{Addr: f.hookListen, Handler: gitsync.NewHooks(kube, dyn, log).Handler(source.DefaultReceiverOptions())}, "", "", log, "push webhook receiver")
 		})
 	}
 	if f.metricsListen != "" {
@@ -217,27 +216,9 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 			}
 			fmt.Fprintf(w, "engine %s %s\n", state, reason)
 		})
-		g.Go(func() error { return serve(ctx, f.metricsListen, mux, log, "metrics") })
+		g.Go(func() error {
+			return serve(ctx, &http.Server{Addr: f.metricsListen, Handler: mux}, "", "", log, "metrics")
+		})
 	}
 	return g.Wait()
-}
-
-// serve runs an HTTP server on addr until ctx ends.
-func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, what string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("%s: listen on %s: %w", what, addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("serving "+what, "addr", ln.Addr().String())
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
 }

@@ -14,8 +14,6 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ferry-gitops/ferry/sidecar/webhook"
 )
@@ -50,8 +48,9 @@ const webhookExample = `  # Local control plane: the API server calls the webhoo
   ferry webhook --url https://10.0.0.5:9443/mutate-pods --failure-policy Ignore`
 
 type webhookFlags struct {
-	kubeconfig, listen, url, failurePolicy string
-	opts                                   webhook.Options
+	kube                       kubeFlags
+	listen, url, failurePolicy string
+	opts                       webhook.Options
 }
 
 func newWebhookCommand() *cobra.Command {
@@ -69,7 +68,7 @@ func newWebhookCommand() *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
+	f.kube.addFlags(fl, "")
 	fl.StringVar(&f.listen, "listen", ":9443", "address to serve TLS on")
 	fl.StringVar(&f.url, "url", "", "URL the API server calls, https://host:port/mutate-pods (default: reach --service)")
 	fl.StringVar(&f.failurePolicy, "failure-policy", string(admissionregistrationv1.Fail), "Fail (pods are rejected while the webhook is down) or Ignore (admitted uninjected)")
@@ -92,7 +91,7 @@ func runWebhook(ctx context.Context, f *webhookFlags, log *slog.Logger) error {
 	opts.FailurePolicy = admissionregistrationv1.FailurePolicyType(f.failurePolicy)
 	opts.Log = log
 	opts.Now = time.Now
-	cfg, err := webhookKubeConfig(f.kubeconfig)
+	cfg, err := f.kube.restConfig()
 	if err != nil {
 		return err
 	}
@@ -113,18 +112,4 @@ func runWebhook(ctx context.Context, f *webhookFlags, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
 	return srv.Run(ctx, ln)
-}
-
-// webhookKubeConfig loads --kubeconfig, or the usual places: $KUBECONFIG,
-// ~/.kube/config, then the in-cluster service account.
-func webhookKubeConfig(path string) (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if path != "" {
-		rules.ExplicitPath = path
-	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	return cfg, nil
 }
