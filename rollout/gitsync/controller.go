@@ -166,7 +166,7 @@ func (c *Controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	if err != nil {
 		return 0, err
 	}
-	after, err := c.rec.Reconcile(ctx, gs, false)
+	after, err := c.rec.Reconcile(ctx, gs)
 	if apierrors.IsConflict(err) {
 		// The GitSync changed under us; its update event requeues it.
 		return 0, nil

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
 	"github.com/ferry-gitops/ferry/rollout/apply"
@@ -275,4 +276,35 @@ func TestLoopAppliesAsServiceAccount(t *testing.T) {
 	if got := e.configMaps()["a"]; got != "1" {
 		t.Fatalf("a = %q, want 1: part of a refused revision was applied", got)
 	}
+}
+
+// A suspended GitSync applies nothing new; resuming it catches up.
+func TestLoopSuspend(t *testing.T) {
+	e := newEnv(t)
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	first := repo.Commit(map[string]string{
+		"app/kustomization.yaml": kustomization("a.yaml"),
+		"app/a.yaml":             configMap("a", "1"),
+	}, "first")
+	e.createGitSync("app", spec(repo.FileURL()))
+	e.start(nil)
+	e.waitFor("app", 30*time.Second, "first sync", appliedAt(first))
+
+	setSuspend := func(v bool) {
+		patch := fmt.Sprintf(`{"spec":{"suspend":%t}}`, v)
+		if _, err := e.dyn.Resource(v1alpha1.GitSyncResource).Namespace(e.ns).Patch(t.Context(), "app", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setSuspend(true)
+	e.waitFor("app", 10*time.Second, "suspension observed", func(gs *v1alpha1.GitSync) bool {
+		return gs.Status.ObservedGeneration == gs.Generation && gs.Spec.Suspend
+	})
+	second := repo.Commit(map[string]string{"app/a.yaml": configMap("a", "2")}, "second")
+	time.Sleep(2 * time.Second) // four intervals
+	if got := e.configMaps()["a"]; got != "1" {
+		t.Fatalf("a = %q while suspended, want 1", got)
+	}
+	setSuspend(false)
+	e.waitFor("app", 30*time.Second, "catch-up after resume", appliedAt(second))
 }

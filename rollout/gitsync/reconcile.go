@@ -55,23 +55,23 @@ func NewReconciler(kube kubernetes.Interface, dyn dynamic.Interface, fetcher *so
 // first sight of the GitSync, after a spec change, a push webhook, or once
 // per interval (which also corrects drift). In between, events of the
 // CloneSets it applied only refresh health and batches in status.
-func (r *Reconciler) Reconcile(ctx context.Context, gs *v1alpha1.GitSync, full bool) (time.Duration, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, gs *v1alpha1.GitSync) (time.Duration, error) {
 	key := gs.Namespace + "/" + gs.Name
 	now := r.opts.Clock.Now()
 	if gs.Spec.Suspend {
-		return 0, r.writeIfChanged(ctx, gs, suspendedStatus(gs, now))
+		return 0, r.writeIfChanged(ctx, gs, suspendedStatus(gs))
 	}
-	if !full && !r.due(key, gs, now) {
+	if !r.due(key, gs, now) {
 		return r.refresh(ctx, gs)
 	}
-	start := now
-	o, rendered, err := r.sync(ctx, gs)
-	o.Now, o.Generation, o.Duration = r.opts.Clock.Now(), gs.Generation, r.opts.Clock.Now().Sub(start)
+	o, rendered := r.sync(ctx, gs)
+	o.Now, o.Generation, o.Duration = r.opts.Clock.Now(), gs.Generation, r.opts.Clock.Now().Sub(now)
 	if o.Result != ResultFailed {
 		inv := inventoryOf(o.Inventory)
 		if o.Result == ResultWaiting {
 			inv = inventoryOf(gs.Status.Inventory)
 		}
+		var err error
 		if o.Health, o.Batches, err = r.observe(ctx, inv, rendered, gs.Namespace); err != nil {
 			o.Health, o.Batches = nil, nil
 			r.opts.Log.Warn("health check failed", "gitsync", key, "error", err)
@@ -96,9 +96,10 @@ func sooner(a, b time.Duration) time.Duration {
 	return a
 }
 
-// sync is steps 1-6 of the recipe. It returns the outcome so far and the
+// sync is steps 1-6 of the recipe. It returns the outcome so far (a
+// failure is an outcome, not an error: it goes into status) and the
 // rendered objects.
-func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, []*unstructured.Unstructured, error) {
+func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, []*unstructured.Unstructured) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout(gs))
 	defer cancel()
 	var o Outcome
@@ -107,25 +108,24 @@ func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, [
 	res, err := r.fetch(ctx, gs)
 	phase("fetch")
 	if err != nil {
-		return failed(o, err), nil, err
+		return failed(o, err), nil
 	}
 	o.Revision = res.Revision
+	o.Schedule = r.scheduleStatus(gs)
 	if wait, until := r.gate(gs, res.Revision); wait {
 		o.Result, o.WaitingUntil = ResultWaiting, until
-		o.Schedule = r.scheduleStatus(gs)
-		return o, nil, nil
+		return o, nil
 	}
-	o.Schedule = r.scheduleStatus(gs)
 	out, err := r.render(ctx, gs, res)
 	phase("render")
 	if err != nil {
-		return failed(o, err), nil, err
+		return failed(o, err), nil
 	}
 	cs, inv, err := r.applyAndPrune(ctx, gs, out.Objects)
 	phase("apply")
 	r.metrics.applied(cs)
 	if err != nil {
-		return failed(o, err), out.Objects, err
+		return failed(o, err), out.Objects
 	}
 	o.Inventory = statusInventory(inv)
 	o.Result = ResultUnchanged
@@ -133,7 +133,7 @@ func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, [
 		o.Result = ResultApplied
 		o.Message = cs.String()
 	}
-	return o, out.Objects, nil
+	return o, out.Objects
 }
 
 func failed(o Outcome, err error) Outcome {
@@ -257,7 +257,9 @@ func (r *Reconciler) writeIfChanged(ctx context.Context, gs *v1alpha1.GitSync, n
 	return nil
 }
 
-func suspendedStatus(gs *v1alpha1.GitSync, now time.Time) v1alpha1.GitSyncStatus {
+// suspendedStatus only acknowledges the spec: a suspended GitSync keeps
+// its last status, so `ferry status` still says what runs.
+func suspendedStatus(gs *v1alpha1.GitSync) v1alpha1.GitSyncStatus {
 	st := *gs.Status.DeepCopy()
 	st.ObservedGeneration = gs.Generation
 	return st
