@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
@@ -28,17 +30,18 @@ var installCRDs sync.Once
 
 // env is one test's control plane, namespace and running loop.
 type env struct {
-	t    *testing.T
-	c    *cluster.Cluster
-	ns   string
-	dyn  dynamic.Interface
-	rec  *gitsync.Reconciler
-	ctrl *gitsync.Controller
-	stop context.CancelFunc
-	done chan struct{}
+	t       testing.TB
+	c       *cluster.Cluster
+	ns      string
+	dyn     dynamic.Interface
+	rec     *gitsync.Reconciler
+	ctrl    *gitsync.Controller
+	fetcher *source.Fetcher
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	c := cluster.Shared(t)
 	dyn, err := dynamic.NewForConfig(c.Config)
@@ -72,6 +75,14 @@ func newEnv(t *testing.T) *env {
 // start runs the loop in-process until the test ends (or stop is called).
 func (e *env) start(mutate func(*gitsync.Options)) {
 	e.t.Helper()
+	e.startWith(e.c.Config, mutate)
+}
+
+// startWith is start with the loop's own clients made from cfg, so a
+// benchmark can count the loop's API calls (cfg.WrapTransport) apart from
+// its own, or run it with ferry run's rate limits.
+func (e *env) startWith(cfg *rest.Config, mutate func(*gitsync.Options)) {
+	e.t.Helper()
 	opts := gitsync.DefaultOptions()
 	opts.ProgressInterval = 200 * time.Millisecond
 	opts.Poll.JitterFraction = 0
@@ -79,11 +90,20 @@ func (e *env) start(mutate func(*gitsync.Options)) {
 	if mutate != nil {
 		mutate(&opts)
 	}
-	mgr, err := apply.NewManager(e.c.Config, apply.DefaultOptions())
+	mgr, err := apply.NewManager(cfg, apply.DefaultOptions())
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.rec = gitsync.NewReconciler(e.c.Client, e.dyn, source.NewFetcher(source.DefaultFetcherOptions()), mgr, nil, nil, opts)
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.fetcher = source.NewFetcher(source.DefaultFetcherOptions())
+	e.rec = gitsync.NewReconciler(kube, dyn, e.fetcher, mgr, nil, nil, opts)
 	e.ctrl = gitsync.NewController(e.rec, e.ns)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop, e.done = cancel, make(chan struct{})
