@@ -66,6 +66,8 @@ type runFlags struct {
 	watchNamespace string
 	hookListen     string
 	metricsListen  string
+	qps            float32
+	burst          int
 	opts           gitsync.Options
 
 	engineMode        string
@@ -102,6 +104,8 @@ func newRunCommand() *cobra.Command {
 	fl.StringVar(&f.hookListen, "hook-listen", ":9292", "address of the push webhook receiver (empty: off)")
 	fl.StringVar(&f.metricsListen, "metrics-listen", ":8080", "address of /metrics, /healthz and /readyz (empty: off)")
 	fl.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "GitSyncs reconciled at once")
+	fl.Float32Var(&f.qps, "kube-api-qps", 100, "API requests per second (all of ferry's clients)")
+	fl.IntVar(&f.burst, "kube-api-burst", 200, "API request burst")
 	fl.DurationVar(&f.opts.Interval, "default-interval", f.opts.Interval, "poll interval of GitSyncs without spec.interval")
 	fl.StringVar(&f.engineMode, "engine", string(engine.ModeAuto), "who runs CloneSets: auto (ferry, unless OpenKruise's controller runs), builtin, off")
 	fl.BoolVar(&f.partitionRollback, "partition-rollback", true, "raising a partition moves pods back to the current revision (a git revert of an advance undoes it)")
@@ -121,6 +125,9 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// client-go's default of 5 requests/s would make a fleet of GitSyncs
+	// wait on the client, not on the apiserver.
+	cfg.QPS, cfg.Burst = f.qps, f.burst
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err

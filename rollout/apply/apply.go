@@ -162,16 +162,22 @@ func (m *Manager) write(ctx context.Context, items []*item, cs *ChangeSet) error
 		}
 		group := items[start:end]
 		errs := make([]*ObjectError, len(group))
+		after := make([]*unstructured.Unstructured, len(group))
 		forEach(len(group), m.opts.Concurrency, func(i int) {
-			if it := group[i]; it.drifted {
-				if _, err := m.serverApply(ctx, it.mapping, it.obj, false); err != nil {
-					errs[i] = newObjectError(it.ref, "apply", err)
-				}
+			it := group[i]
+			if !it.drifted {
+				after[i] = it.live
+				return
 			}
+			out, err := m.serverApply(ctx, it.mapping, it.obj, false)
+			if err != nil {
+				errs[i] = newObjectError(it.ref, "apply", err)
+			}
+			after[i] = out
 		})
 		for i, it := range group {
 			if errs[i] == nil {
-				cs.Add(ChangeSetEntry{Ref: it.ref, Action: it.action()})
+				cs.Add(ChangeSetEntry{Ref: it.ref, Action: it.action(), Live: withoutManagedFields(after[i])})
 			}
 		}
 		if failed := compact(errs); len(failed) > 0 {

@@ -31,11 +31,15 @@ type ChangeSetEntry struct {
 	// Reason explains a Skipped entry (or an unusual Deleted one), e.g.
 	// "prune disabled by annotation ferry.dev/prune".
 	Reason string
-	// Live and Merged are filled by Diff only: the object in the cluster
-	// (nil when it does not exist) and the server's dry-run result of
-	// applying git's copy, both without managedFields. `ferry diff --live`
-	// prints the difference.
-	Live, Merged *unstructured.Unstructured
+	// Live is the object in the cluster, without managedFields: for Apply,
+	// as it is after the apply (the server's answer to the write, or the
+	// object read when nothing drifted), so a caller can read its health
+	// without asking again; for Diff, as it is before (nil when it does not
+	// exist).
+	Live *unstructured.Unstructured
+	// Merged is filled by Diff only: the server's dry-run result of applying
+	// git's copy. `ferry diff --live` prints the difference from Live.
+	Merged *unstructured.Unstructured
 }
 
 // String prints an entry the way Flux and kubectl users read it, e.g.

@@ -17,15 +17,29 @@ import (
 // observe reads the health of every object in inv and the batch of every
 // CloneSet. rendered are the objects as git has them (nil on a refresh
 // between syncs: the live CloneSets then stand in, since ferry applied git's
-// partition and plan to them).
-func (r *Reconciler) observe(ctx context.Context, inv apply.Inventory, rendered []*unstructured.Unstructured, defaultNS string) (*HealthSummary, []v1alpha1.BatchStatus, error) {
+// partition and plan to them). known are objects the caller already holds
+// as they are now (the apply's answers, by inventory ID); only the others
+// are read from the cluster, so a sync reads each object once.
+func (r *Reconciler) observe(ctx context.Context, inv apply.Inventory, rendered []*unstructured.Unstructured, defaultNS string, known map[string]*unstructured.Unstructured) (*HealthSummary, []v1alpha1.BatchStatus, error) {
 	refs, err := inv.Refs()
 	if err != nil {
 		return nil, nil, err
 	}
-	hs, err := r.apply.Check(ctx, refs)
-	if err != nil {
-		return nil, nil, err
+	var hs []apply.ObjectHealth
+	var unread []apply.ObjectRef
+	for _, ref := range refs {
+		if u := known[ref.ID()]; u != nil {
+			hs = append(hs, apply.ObjectHealth{Ref: ref, Health: health.Of(u)})
+		} else {
+			unread = append(unread, ref)
+		}
+	}
+	if len(unread) > 0 {
+		read, err := r.apply.Check(ctx, unread)
+		if err != nil {
+			return nil, nil, err
+		}
+		hs = append(hs, read...)
 	}
 	sum := &HealthSummary{}
 	for _, h := range hs {
@@ -40,12 +54,12 @@ func (r *Reconciler) observe(ctx context.Context, inv apply.Inventory, rendered 
 			sum.InProgress = append(sum.InProgress, line)
 		}
 	}
-	batches, err := r.batches(ctx, refs, rendered, defaultNS)
+	batches, err := r.batches(ctx, refs, rendered, defaultNS, known)
 	return sum, batches, err
 }
 
 // batches computes BatchOf for each CloneSet of the inventory.
-func (r *Reconciler) batches(ctx context.Context, refs []apply.ObjectRef, rendered []*unstructured.Unstructured, defaultNS string) ([]v1alpha1.BatchStatus, error) {
+func (r *Reconciler) batches(ctx context.Context, refs []apply.ObjectRef, rendered []*unstructured.Unstructured, defaultNS string, known map[string]*unstructured.Unstructured) ([]v1alpha1.BatchStatus, error) {
 	fromGit := map[string]*unstructured.Unstructured{}
 	for _, u := range rendered {
 		if u.GroupVersionKind() == cloneSetKind {
@@ -63,13 +77,15 @@ func (r *Reconciler) batches(ctx context.Context, refs []apply.ObjectRef, render
 		if ref.GroupKind() != cloneSetKind.GroupKind() {
 			continue
 		}
-		u, err := r.dyn.Resource(cloneSetResource).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("CloneSet %s/%s: %w", ref.Namespace, ref.Name, err)
-		}
-		var live *unstructured.Unstructured
-		if err == nil {
-			live = u
+		live := known[ref.ID()]
+		if live == nil {
+			u, err := r.dyn.Resource(cloneSetResource).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return nil, fmt.Errorf("CloneSet %s/%s: %w", ref.Namespace, ref.Name, err)
+			}
+			if err == nil {
+				live = u
+			}
 		}
 		git := fromGit[ref.Namespace+"/"+ref.Name]
 		if git == nil {

@@ -64,7 +64,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, gs *v1alpha1.GitSync) (time.
 	if !r.due(key, gs, now) {
 		return r.refresh(ctx, gs)
 	}
-	o, rendered := r.sync(ctx, gs)
+	o, rendered, known := r.sync(ctx, gs)
 	o.Now, o.Generation, o.Duration = r.opts.Clock.Now(), gs.Generation, r.opts.Clock.Now().Sub(now)
 	if o.Result != ResultFailed {
 		inv := inventoryOf(o.Inventory)
@@ -72,7 +72,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, gs *v1alpha1.GitSync) (time.
 			inv = inventoryOf(gs.Status.Inventory)
 		}
 		var err error
-		if o.Health, o.Batches, err = r.observe(ctx, inv, rendered, gs.Namespace); err != nil {
+		if o.Health, o.Batches, err = r.observe(ctx, inv, rendered, gs.Namespace, known); err != nil {
 			o.Health, o.Batches = nil, nil
 			r.opts.Log.Warn("health check failed", "gitsync", key, "error", err)
 		}
@@ -97,9 +97,10 @@ func sooner(a, b time.Duration) time.Duration {
 }
 
 // sync is steps 1-6 of the recipe. It returns the outcome so far (a
-// failure is an outcome, not an error: it goes into status) and the
-// rendered objects.
-func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, []*unstructured.Unstructured) {
+// failure is an outcome, not an error: it goes into status), the rendered
+// objects, and the applied objects as the apiserver returned them, by
+// inventory ID.
+func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, []*unstructured.Unstructured, map[string]*unstructured.Unstructured) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout(gs))
 	defer cancel()
 	var o Outcome
@@ -108,24 +109,24 @@ func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, [
 	res, err := r.fetch(ctx, gs)
 	phase("fetch")
 	if err != nil {
-		return failed(o, err), nil
+		return failed(o, err), nil, nil
 	}
 	o.Revision = res.Revision
 	o.Schedule = r.scheduleStatus(gs)
 	if wait, until := r.gate(gs, res.Revision); wait {
 		o.Result, o.WaitingUntil = ResultWaiting, until
-		return o, nil
+		return o, nil, nil
 	}
 	out, err := r.render(ctx, gs, res)
 	phase("render")
 	if err != nil {
-		return failed(o, err), nil
+		return failed(o, err), nil, nil
 	}
 	cs, inv, err := r.applyAndPrune(ctx, gs, out.Objects)
 	phase("apply")
 	r.metrics.applied(cs)
 	if err != nil {
-		return failed(o, err), out.Objects
+		return failed(o, err), out.Objects, nil
 	}
 	o.Inventory = statusInventory(inv)
 	o.Result = ResultUnchanged
@@ -133,7 +134,13 @@ func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, [
 		o.Result = ResultApplied
 		o.Message = cs.String()
 	}
-	return o, out.Objects
+	known := map[string]*unstructured.Unstructured{}
+	for _, e := range cs.Entries {
+		if e.Live != nil {
+			known[e.Ref.ID()] = e.Live
+		}
+	}
+	return o, out.Objects, known
 }
 
 func failed(o Outcome, err error) Outcome {
@@ -150,7 +157,7 @@ func (r *Reconciler) refresh(ctx context.Context, gs *v1alpha1.GitSync) (time.Du
 	if gs.Status.LastAppliedRevision == "" {
 		return r.untilFullSync(gs), nil
 	}
-	h, batches, err := r.observe(ctx, inventoryOf(gs.Status.Inventory), nil, gs.Namespace)
+	h, batches, err := r.observe(ctx, inventoryOf(gs.Status.Inventory), nil, gs.Namespace, nil)
 	if err != nil {
 		return sooner(r.opts.ProgressInterval, r.untilFullSync(gs)), err
 	}
