@@ -162,7 +162,8 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	opts := f.opts
 	opts.Log = log
 	opts.ManagerFor = gitsync.Impersonating(cfg, apply.DefaultOptions())
-	rec := gitsync.NewReconciler(kube, dyn, source.NewFetcher(source.DefaultFetcherOptions()), mgr, recorder, gitsync.NewMetrics(reg), opts)
+	metrics := gitsync.NewMetrics(reg)
+	rec := gitsync.NewReconciler(kube, dyn, source.NewFetcher(source.DefaultFetcherOptions()), mgr, recorder, metrics, opts)
 	ctrl := gitsync.NewController(rec, f.watchNamespace)
 
 	mode, err := engine.ParseMode(f.engineMode)
@@ -197,6 +198,7 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 		wopts.URL, wopts.Log, wopts.Now = f.webhookURL, log, time.Now
 		wopts.Service.Namespace = wopts.Namespace
 		wopts.FailurePolicy = admissionregistrationv1.FailurePolicyType(f.failurePolicy)
+		wopts.Middleware = func(h http.Handler) http.Handler { return metrics.CountRequests("sidecar-admission", h) }
 		srv, err := webhook.NewServer(wopts, kube, dyn)
 		if err != nil {
 			return err
@@ -209,7 +211,7 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	}
 	if f.hookListen != "" {
 		g.Go(func() error {
-			return serve(ctx, &http.Server{Addr: f.hookListen, Handler: gitsync.NewHooks(kube, dyn, log).Handler(source.DefaultReceiverOptions())}, "", "", log, "push webhook receiver")
+			return serve(ctx, &http.Server{Addr: f.hookListen, Handler: metrics.CountRequests("push", gitsync.NewHooks(kube, dyn, log).Handler(source.DefaultReceiverOptions()))}, "", "", log, "push webhook receiver")
 		})
 	}
 	if f.metricsListen != "" {

@@ -1,6 +1,8 @@
 package gitsync
 
 import (
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +19,7 @@ type Metrics struct {
 	revision *prometheus.GaugeVec
 	batch    *prometheus.GaugeVec
 	ready    *prometheus.GaugeVec
+	requests *prometheus.CounterVec
 }
 
 // NewMetrics registers the loop's metrics with reg.
@@ -38,8 +41,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ferry_gitsync_ready", Help: "1 when the GitSync's last attempt succeeded, 0 otherwise.",
 		}, []string{"namespace", "name"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ferry_webhook_requests_total", Help: "Webhook requests (push hooks, sidecar admission) by response code.",
+		}, []string{"webhook", "code"}),
 	}
-	reg.MustRegister(m.duration, m.objects, m.revision, m.batch, m.ready)
+	reg.MustRegister(m.duration, m.objects, m.revision, m.batch, m.ready, m.requests)
 	return m
 }
 
@@ -91,4 +97,29 @@ func (m *Metrics) batches(gs *v1alpha1.GitSync, bs []v1alpha1.BatchStatus) {
 			m.batch.WithLabelValues(gs.Namespace, gs.Name, b.Name).Set(float64(*b.Batch))
 		}
 	}
+}
+
+// CountRequests wraps h so that every response is counted under
+// ferry_webhook_requests_total{webhook, code}: a run of 401s on the push
+// hook is someone with the wrong secret, a run of 500s on admission is
+// pods created without their sidecars.
+func (m *Metrics) CountRequests(webhook string, h http.Handler) http.Handler {
+	if m == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		m.requests.WithLabelValues(webhook, strconv.Itoa(rec.code)).Inc()
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
 }

@@ -54,6 +54,9 @@ type Options struct {
 	// Instance identifies this process in those Events (reportingInstance);
 	// empty means the host name.
 	Instance string
+	// Middleware, when set, wraps the admission handler (ferry run counts
+	// requests by response code with it).
+	Middleware func(http.Handler) http.Handler
 	// Resync is the informers' resync period.
 	Resync time.Duration
 	Now    func() time.Time
@@ -168,7 +171,11 @@ func servingHosts(opts Options) ([]string, error) {
 // certificate loaded).
 func (s *Server) Mux() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle(MutatePath, s.handler)
+	var mutate http.Handler = s.handler
+	if s.opts.Middleware != nil {
+		mutate = s.opts.Middleware(mutate)
+	}
+	mux.Handle(MutatePath, mutate)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.source.HasSynced() || !s.certs.Ready() {
