@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
+	"github.com/ferry-gitops/ferry/rollout/schedule"
 )
 
 // TableOptions shape `ferry status` output.
@@ -59,8 +60,38 @@ func WriteTable(w io.Writer, items []v1alpha1.GitSync, opts TableOptions) error 
 				return err
 			}
 		}
+		if line := scheduleLine(gs.Status.Schedule); line != "" {
+			if _, err := fmt.Fprintln(w, line); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// scheduleLine says whether the window is open, until when, and when
+// ferry next advances a batch on its own:
+//
+//	Schedule: Closed (OutsideAllowWindows) until 2026-12-01 02:00 UTC; next advance 2026-12-01 02:30 UTC
+func scheduleLine(st *schedule.Status) string {
+	if st == nil || st.State == "" {
+		return ""
+	}
+	line := "  Schedule: " + st.State
+	if st.Reason != "" {
+		line += " (" + st.Reason + ")"
+	}
+	until := st.NextClose
+	if st.State != "Open" {
+		until = st.NextOpen
+	}
+	if until != nil {
+		line += " until " + until.UTC().Format("2006-01-02 15:04 MST")
+	}
+	if st.NextAdvance != nil {
+		line += "; next advance " + st.NextAdvance.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return line
 }
 
 // batchLine is one CloneSet's progress.
