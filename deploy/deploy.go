@@ -4,8 +4,12 @@ package deploy
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"sort"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 )
 
 //go:embed crds/*.yaml
@@ -25,6 +29,29 @@ func CRDs() (map[string][]byte, error) {
 			return nil, err
 		}
 		out[n[len("crds/"):]] = raw
+	}
+	return out, nil
+}
+
+// CRDObjects returns the CustomResourceDefinitions as objects to apply, in
+// file-name order (each file holds one).
+func CRDObjects() ([]*unstructured.Unstructured, error) {
+	files, err := CRDs()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]*unstructured.Unstructured, 0, len(names))
+	for _, n := range names {
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(files[n], &u.Object); err != nil {
+			return nil, fmt.Errorf("deploy/crds/%s: %w", n, err)
+		}
+		out = append(out, u)
 	}
 	return out, nil
 }

@@ -11,6 +11,8 @@ import (
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/ferry-gitops/ferry/internal/yamlnode"
 )
 
 // preflight walks every kustomization a build will read, before kustomize
@@ -337,29 +339,17 @@ func checkObjectNode(n *kyaml.Node) error {
 	if kind == "" {
 		return fmt.Errorf("%w: object has no kind", ErrInvalidObject)
 	}
-	if strings.HasSuffix(kind, "List") && child(n, "items") != nil {
+	if strings.HasSuffix(kind, "List") && yamlnode.Child(n, "items") != nil {
 		return nil
 	}
-	if scalar(child(n, "metadata"), "name") == "" {
+	if scalar(yamlnode.Child(n, "metadata"), "name") == "" {
 		return fmt.Errorf("%w: %s has no metadata.name", ErrInvalidObject, kind)
 	}
 	return nil
 }
 
-func child(n *kyaml.Node, key string) *kyaml.Node {
-	if n == nil || n.Kind != kyaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
 func scalar(n *kyaml.Node, key string) string {
-	v := child(n, key)
+	v := yamlnode.Child(n, key)
 	if v == nil || v.Kind != kyaml.ScalarNode || v.Tag == "!!null" {
 		return ""
 	}

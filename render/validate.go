@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ferry-gitops/ferry/internal/yamlnode"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -129,11 +130,11 @@ func fieldLine(fsys *repoFS, file, kind, name string, fieldPath []string) int {
 			continue
 		}
 		n := doc.Content[0]
-		if docName := scalar(child(n, "metadata"), "name"); docName != "" && !strings.Contains(name, docName) {
+		if docName := scalar(yamlnode.Child(n, "metadata"), "name"); docName != "" && !strings.Contains(name, docName) {
 			continue
 		}
 		for _, k := range fieldPath {
-			if n = child(n, k); n == nil {
+			if n = yamlnode.Child(n, k); n == nil {
 				break
 			}
 		}

@@ -25,22 +25,7 @@ import (
 // label every namespace carries; requirements on other namespace labels are
 // assumed satisfiable, so the check errs towards reporting a conflict.
 func ValidateSidecarSets(sets []*appsv1alpha1.SidecarSet) error {
-	var errs []error
-	prepared := make([]*Prepared, 0, len(sets))
-	seen := map[string]bool{}
-	for _, s := range sets {
-		if seen[s.Name] {
-			errs = append(errs, fieldErr(s.Name, "metadata.name", "two SidecarSets have this name"))
-			continue
-		}
-		seen[s.Name] = true
-		p, err := Prepare(s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		prepared = append(prepared, p)
-	}
+	prepared, errs := prepareAll(sets)
 	sortPrepared(prepared)
 	for i, a := range prepared {
 		for _, b := range prepared[i+1:] {

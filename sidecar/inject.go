@@ -69,22 +69,7 @@ type Injector struct {
 // NewInjector prepares every SidecarSet; any invalid one fails the whole list,
 // naming each SidecarSet and field at fault, so a render applies nothing.
 func NewInjector(sets []*appsv1alpha1.SidecarSet, opts Options) (*Injector, error) {
-	var errs []error
-	prepared := make([]*Prepared, 0, len(sets))
-	seen := make(map[string]bool, len(sets))
-	for _, s := range sets {
-		if seen[s.Name] {
-			errs = append(errs, fieldErr(s.Name, "metadata.name", "two SidecarSets have this name"))
-			continue
-		}
-		seen[s.Name] = true
-		p, err := Prepare(s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		prepared = append(prepared, p)
-	}
+	prepared, errs := prepareAll(sets)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -227,4 +212,26 @@ func (in *Injector) isRecorded(rec Record, p *Prepared) bool {
 		return false
 	}
 	return entry.Hash == p.hash || in.opts.Recorded == KeepRecorded
+}
+
+// prepareAll prepares every SidecarSet (defaults, validation, hashes) and
+// refuses two with one name; the errors name each SidecarSet at fault.
+func prepareAll(sets []*appsv1alpha1.SidecarSet) ([]*Prepared, []error) {
+	var errs []error
+	prepared := make([]*Prepared, 0, len(sets))
+	seen := make(map[string]bool, len(sets))
+	for _, s := range sets {
+		if seen[s.Name] {
+			errs = append(errs, fieldErr(s.Name, "metadata.name", "two SidecarSets have this name"))
+			continue
+		}
+		seen[s.Name] = true
+		p, err := Prepare(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		prepared = append(prepared, p)
+	}
+	return prepared, errs
 }

@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"sort"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/utils/clock"
 
@@ -202,31 +199,11 @@ func waitGitSync(t *testing.T, dyn dynamic.Interface, ns, what string, cond func
 // GitSync).
 func crds(t *testing.T) []*unstructured.Unstructured {
 	t.Helper()
-	files, err := deploy.CRDs()
+	objs, err := deploy.CRDObjects()
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []*unstructured.Unstructured
-	for _, n := range names {
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(files[n]), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(u); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", n, err)
-			}
-			if len(u.Object) > 0 {
-				out = append(out, u)
-			}
-		}
-	}
-	return out
+	return objs
 }
 
 // createGitSync creates the GitSync that syncs overlays/prod from url.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"sigs.k8s.io/yaml"
 
 	"github.com/ferry-gitops/ferry/deploy"
 	"github.com/ferry-gitops/ferry/rollout/apply"
@@ -24,22 +22,13 @@ var crdResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Ver
 // always brought up to date; OpenKruise's are installed only where missing,
 // so a cluster running OpenKruise keeps its own definitions.
 func ensureCRDs(ctx context.Context, mgr *apply.Manager, dyn dynamic.Interface, log *slog.Logger) error {
-	files, err := deploy.CRDs()
+	all, err := deploy.CRDObjects()
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var objs []*unstructured.Unstructured
-	for _, n := range names {
-		u := &unstructured.Unstructured{}
-		if err := yaml.Unmarshal(files[n], &u.Object); err != nil {
-			return fmt.Errorf("deploy/crds/%s: %w", n, err)
-		}
-		if !strings.HasPrefix(n, "ferry.dev_") {
+	for _, u := range all {
+		if !strings.HasSuffix(u.GetName(), ".ferry.dev") {
 			_, err := dyn.Resource(crdResource).Get(ctx, u.GetName(), metav1.GetOptions{})
 			if err == nil {
 				continue

@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/ferry-gitops/ferry/internal/yamlnode"
 )
 
 // Site is one YAML value in the repository that may set a CloneSet's
@@ -106,7 +108,7 @@ func (f *finder) document(root *kyaml.Node, role fileRole, prefix string) {
 func (f *finder) field(n *kyaml.Node, desc string, path ...string) {
 	parent := n
 	for _, key := range path {
-		parent, n = n, child(n, key)
+		parent, n = n, yamlnode.Child(n, key)
 		if n == nil {
 			return
 		}
@@ -133,7 +135,7 @@ func (f *finder) field(n *kyaml.Node, desc string, path ...string) {
 func (f *finder) jsonPatch(ops *kyaml.Node, prefix string) {
 	want := "/" + strings.Join(partitionPath, "/")
 	for i, op := range ops.Content {
-		verb, p := scalarOf(child(op, "op")), scalarOf(child(op, "path"))
+		verb, p := scalarOf(yamlnode.Child(op, "op")), scalarOf(yamlnode.Child(op, "path"))
 		if (verb != "add" && verb != "replace") || !strings.HasPrefix(want, p) || (p != want && !strings.HasPrefix(want, p+"/")) {
 			continue
 		}
@@ -151,14 +153,14 @@ func (f *finder) jsonPatch(ops *kyaml.Node, prefix string) {
 // there the patch text is the file text, shifted.
 func (f *finder) inline(k *kyaml.Node) {
 	for _, list := range []string{"patchesStrategicMerge", "patches", "patchesJson6902"} {
-		seq := child(k, list)
+		seq := yamlnode.Child(k, list)
 		if seq == nil || seq.Kind != kyaml.SequenceNode {
 			continue
 		}
 		for i, item := range seq.Content {
 			body, desc := item, fmt.Sprintf("%s[%d]: ", list, i)
 			if list != "patchesStrategicMerge" {
-				body, desc = child(item, "patch"), fmt.Sprintf("%s[%d].patch: ", list, i)
+				body, desc = yamlnode.Child(item, "patch"), fmt.Sprintf("%s[%d].patch: ", list, i)
 			}
 			if body == nil || body.Kind != kyaml.ScalarNode || !strings.ContainsAny(body.Value, "\n{[:") {
 				continue // a file path, which the build lists as a patch file
@@ -245,18 +247,6 @@ func partitionValue(n *kyaml.Node) (intstr.IntOrString, bool) {
 	return intstr.IntOrString{}, false
 }
 
-func child(n *kyaml.Node, key string) *kyaml.Node {
-	if n == nil || n.Kind != kyaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
 func scalarOf(n *kyaml.Node) string {
 	if n == nil || n.Kind != kyaml.ScalarNode {
 		return ""
@@ -264,5 +254,7 @@ func scalarOf(n *kyaml.Node) string {
 	return n.Value
 }
 
-func kindOf(n *kyaml.Node) string { return scalarOf(child(n, "kind")) }
-func nameOf(n *kyaml.Node) string { return scalarOf(child(child(n, "metadata"), "name")) }
+func kindOf(n *kyaml.Node) string { return scalarOf(yamlnode.Child(n, "kind")) }
+func nameOf(n *kyaml.Node) string {
+	return scalarOf(yamlnode.Child(yamlnode.Child(n, "metadata"), "name"))
+}

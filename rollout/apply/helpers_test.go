@@ -58,20 +58,11 @@ func fixture(t testing.TB, name, ns string) []*unstructured.Unstructured {
 // kruiseCRDs returns OpenKruise's CRDs as ferry ships them.
 func kruiseCRDs(t testing.TB) []*unstructured.Unstructured {
 	t.Helper()
-	files, err := deploy.CRDs()
+	objs, err := deploy.CRDObjects()
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []*unstructured.Unstructured
-	for _, n := range names {
-		out = append(out, decode(t, files[n])...)
-	}
-	return out
+	return objs
 }
 
 // writeCounter counts the requests that change the cluster: every

@@ -11,7 +11,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -53,17 +52,9 @@ func newEnv(t testing.TB) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := deploy.CRDs()
+		objs, err := deploy.CRDObjects()
 		if err != nil {
 			t.Fatal(err)
-		}
-		var objs []*unstructured.Unstructured
-		for _, raw := range files {
-			u := &unstructured.Unstructured{}
-			if err := yaml.Unmarshal(raw, &u.Object); err != nil {
-				t.Fatal(err)
-			}
-			objs = append(objs, u)
 		}
 		if _, err := mgr.Apply(context.Background(), objs, apply.DefaultApplyOptions()); err != nil {
 			t.Fatal(err)

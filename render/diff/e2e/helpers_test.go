@@ -5,16 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/ferry-gitops/ferry/deploy"
 	"github.com/ferry-gitops/ferry/render"
@@ -27,29 +24,9 @@ import (
 // among them) and waits until they are served.
 func installCRDs(t *testing.T, m *apply.Manager) {
 	t.Helper()
-	files, err := deploy.CRDs()
+	objs, err := deploy.CRDObjects()
 	if err != nil {
 		t.Fatal(err)
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var objs []*unstructured.Unstructured
-	for _, n := range names {
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(files[n]), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			err := dec.Decode(u)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", n, err)
-			}
-			objs = append(objs, u)
-		}
 	}
 	if _, err := m.Apply(context.Background(), objs, apply.DefaultApplyOptions()); err != nil {
 		t.Fatalf("install CRDs: %v", err)

@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 )
 
 var (
@@ -33,27 +32,23 @@ func installCRDs(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
-	files, err := deploy.CRDs()
+	objs, err := deploy.CRDObjects()
 	if err != nil {
 		return err
 	}
-	for name, raw := range files {
-		var crd apiextensionsv1.CustomResourceDefinition
-		if err := yaml.Unmarshal(raw, &crd); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		crd.TypeMeta = metav1.TypeMeta{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition"}
-		body, err := yaml.YAMLToJSON(raw)
+	for _, u := range objs {
+		name := u.GetName()
+		body, err := u.MarshalJSON()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		_, err = client.ApiextensionsV1().CustomResourceDefinitions().Patch(ctx, crd.Name, types.ApplyPatchType, body,
+		_, err = client.ApiextensionsV1().CustomResourceDefinitions().Patch(ctx, name, types.ApplyPatchType, body,
 			metav1.PatchOptions{FieldManager: "ferry-e2e", Force: ptrTrue()})
 		if err != nil {
 			return fmt.Errorf("apply %s: %w", name, err)
 		}
 		err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-			got, err := client.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
+			got, err := client.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				return false, nil
 			}
@@ -65,7 +60,7 @@ func installCRDs(ctx context.Context, cfg *rest.Config) error {
 			return false, nil
 		})
 		if err != nil {
-			return fmt.Errorf("crd %s never Established: %w", crd.Name, err)
+			return fmt.Errorf("crd %s never Established: %w", name, err)
 		}
 	}
 	return nil
