@@ -6,9 +6,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ferry-gitops/ferry/internal/yamlnode"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/ferry-gitops/ferry/internal/yamlnode"
 )
 
 // intOrPercentField is a CloneSet field that OpenKruise reads as an
