@@ -232,6 +232,11 @@ func ferryRollout(b *testing.B, c *cluster.Cluster, ns string, n int) (func(), *
 				_, _ = eng.Metrics().WriteTo(&buf)
 				b.Logf("engine metrics:\n%s", buf.String())
 			}
+			// each old pod deleted once: more means a pass acted on a
+			// view that had lost track of its own deletes
+			if d := eng.Metrics().PodsDeleted(); d != int64(n) {
+				b.Errorf("ferry deleted %d pods for a rollout of %d", d, n)
+			}
 			eng.Stop(b)
 		}
 }

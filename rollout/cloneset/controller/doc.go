@@ -15,10 +15,14 @@
 //     (claim.go).
 //  4. Choose, create or renumber the ControllerRevisions (revisions.go).
 //  5. plan.Pass, then carry out its one kind of mutation (execute*.go).
-//  6. Write status if it changed, truncate podsToDelete and history.
+//  6. Write status if it changed (while step 5 runs).
+//  7. Plan the next pass on the objects step 5's writes returned and carry
+//     it out, without waiting for the cache, until a pass has nothing to do
+//     or a write fails (chain.go).
+//  8. Truncate podsToDelete and history.
 //
 // Files: controller.go (wiring, queue, workers), caches.go (informers),
 // handlers.go (events to keys and expectations), expectations.go, sync.go,
-// claim.go, revisions.go, execute.go, execute_pods.go, execute_update.go,
+// chain.go, claim.go, revisions.go, execute.go, execute_pods.go, execute_update.go,
 // patch.go, status.go, conditions.go, events.go, metrics.go, options.go.
 package controller

@@ -22,16 +22,28 @@ func (c *Controller) execute(ctx context.Context, p *pass, pl plan.Plan) error {
 	limit := c.opts.WriteParallelism
 	// Lifecycle changes write labels, annotations and finalizers (and the
 	// KruisePodReady condition); refresh items write the InPlaceUpdateReady
-	// condition or a grace/template-hash patch: different fields, so the two
-	// lists go out together. Updates wait for both: an in-place update of a
-	// pod refreshed in the same pass must come after its refresh.
-	nl := len(pl.Lifecycle)
+	// condition or a grace/template-hash patch. Pods go in parallel; the
+	// items of one pod go in order (refresh first), so the object its last
+	// write returns has them all (the next pass of a chain plans on it).
+	// Updates wait for all of them: an in-place update of a pod refreshed
+	// in the same pass must come after its refresh.
+	work := byPod(pl)
 	errs := []error{
-		forEach(ctx, nl+len(pl.Refresh), limit, func(ctx context.Context, i int) error {
-			if i < nl {
-				return c.changeLifecycle(ctx, p, pl.Lifecycle[i])
+		forEach(ctx, len(work), limit, func(ctx context.Context, i int) error {
+			if w := work[i]; len(w.refresh) == 1 && w.lifecycle != nil {
+				if done, err := c.refreshWithLifecycle(ctx, p, w.refresh[0], *w.lifecycle); done || err != nil {
+					return err
+				}
 			}
-			return c.refresh(ctx, p, pl.Refresh[i-nl])
+			for _, r := range work[i].refresh {
+				if err := c.refresh(ctx, p, r); err != nil {
+					return err
+				}
+			}
+			if ch := work[i].lifecycle; ch != nil {
+				return c.changeLifecycle(ctx, p, *ch)
+			}
+			return nil
 		}),
 	}
 	if len(pl.Creates) > 0 {
@@ -46,6 +58,36 @@ func (c *Controller) execute(ctx context.Context, p *pass, pl plan.Plan) error {
 		}),
 	)
 	return errors.Join(errs...)
+}
+
+// podWork is the refresh and lifecycle items of one pod.
+type podWork struct {
+	refresh   []plan.PodRefresh
+	lifecycle *plan.LifecycleChange
+}
+
+// byPod groups a plan's refresh and lifecycle items by pod, in the order
+// the pods first appear.
+func byPod(pl plan.Plan) []*podWork {
+	var out []*podWork
+	index := map[string]*podWork{}
+	get := func(name string) *podWork {
+		w := index[name]
+		if w == nil {
+			w = &podWork{}
+			index[name] = w
+			out = append(out, w)
+		}
+		return w
+	}
+	for _, r := range pl.Refresh {
+		w := get(r.Pod)
+		w.refresh = append(w.refresh, r)
+	}
+	for i := range pl.Lifecycle {
+		get(pl.Lifecycle[i].Pod).lifecycle = &pl.Lifecycle[i]
+	}
+	return out
 }
 
 // forEach runs f for 0..n-1, at most limit at a time, and joins every error.

@@ -58,11 +58,12 @@ func (c *Controller) createPod(ctx context.Context, p *pass, pod *corev1.Pod, ex
 			return err
 		}
 	}
-	_, err := c.clients.Kube.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{FieldManager: FieldManager})
+	got, err := c.clients.Kube.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{FieldManager: FieldManager})
 	if err != nil {
 		c.recorder.Eventf(p.cached, corev1.EventTypeWarning, string(ReasonFailedCreate), "failed to create pod %s: %v", pod.Name, err)
 		return fmt.Errorf("create pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
+	p.written.create(got)
 	c.metrics.writes.Add(1)
 	c.metrics.podsCreated.Add(1)
 	c.recorder.Eventf(p.cached, corev1.EventTypeNormal, string(ReasonSuccessfulCreate), "succeed to create pod %s", pod.Name)
@@ -95,11 +96,13 @@ func (c *Controller) deletePod(ctx context.Context, p *pass, d plan.PodDelete) e
 	switch {
 	case apierrors.IsNotFound(err):
 		c.scale.Observe(p.key, ExpectDelete, "pod/"+pod.Name)
+		p.written.remove(pod.Name)
 	case err != nil:
 		c.scale.Observe(p.key, ExpectDelete, "pod/"+pod.Name)
 		c.recorder.Eventf(p.cached, corev1.EventTypeWarning, string(ReasonFailedDelete), "failed to delete pod %s: %v", pod.Name, err)
 		return fmt.Errorf("delete pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	default:
+		p.written.remove(pod.Name)
 		c.metrics.writes.Add(1)
 		c.metrics.podsDeleted.Add(1)
 		c.recorder.Eventf(p.cached, corev1.EventTypeNormal, string(ReasonSuccessfulDelete), "succeed to delete pod %s (%s)", pod.Name, d.Reason)

@@ -22,6 +22,8 @@ type Metrics struct {
 	podsInPlace   atomic.Int64
 	podsRecreated atomic.Int64
 	waits         atomic.Int64 // passes that stopped early for the cache
+	chained       atomic.Int64 // passes planned on the previous pass's writes
+	metaDropped   atomic.Int64 // combined status patches whose metadata the API server dropped
 	phases        sync.Map     // plan.Phase -> *atomic.Int64
 }
 
@@ -40,6 +42,15 @@ func (m *Metrics) observeSync(d time.Duration, err error) {
 
 // Writes is how many API writes the engine made (events excluded).
 func (m *Metrics) Writes() int64 { return m.writes.Load() }
+
+// PodsCreated and PodsDeleted count the pods the engine created and
+// deleted (a delete of a pod already gone is not counted).
+func (m *Metrics) PodsCreated() int64 { return m.podsCreated.Load() }
+func (m *Metrics) PodsDeleted() int64 { return m.podsDeleted.Load() }
+
+// StatusMetadataDropped counts combined pods/status patches whose label
+// changes the API server did not keep (see combined.go).
+func (m *Metrics) StatusMetadataDropped() int64 { return m.metaDropped.Load() }
 
 // Syncs is how many reconcile passes ran.
 func (m *Metrics) Syncs() int64 { return m.syncs.Load() }
@@ -60,6 +71,8 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 		{"ferry_engine_pods_deleted_total", "Pods deleted.", float64(m.podsDeleted.Load())},
 		{"ferry_engine_pods_updated_in_place_total", "Pods updated in place.", float64(m.podsInPlace.Load())},
 		{"ferry_engine_pods_marked_recreate_total", "Pods marked for recreation.", float64(m.podsRecreated.Load())},
+		{"ferry_engine_chained_passes_total", "Passes planned on the previous pass's writes without waiting for the cache.", float64(m.chained.Load())},
+		{"ferry_engine_status_metadata_dropped_total", "Combined readiness and lifecycle patches whose labels the API server did not keep (sent again on their own).", float64(m.metaDropped.Load())},
 		{"ferry_engine_cache_waits_total", "Passes that stopped early until the cache showed the engine's own writes.", float64(m.waits.Load())},
 	}
 	for _, c := range counters {

@@ -89,5 +89,6 @@ func (c *Controller) sendPodPatch(ctx context.Context, p *pass, pod *corev1.Pod,
 	}
 	c.metrics.writes.Add(1)
 	c.versions.Expect(p.key, refOf(kindPod, got), got.ResourceVersion)
+	p.written.patched(got)
 	return got, nil
 }

@@ -39,6 +39,8 @@ type pass struct {
 	revisions []*appsv1.ControllerRevision
 	choice    plan.RevisionChoice
 	now       time.Time
+	written   *written        // what this pass's writes returned (see chain.go)
+	deleted   map[string]bool // pods earlier passes of this reconcile deleted
 }
 
 func (p *pass) revision(name string) *appsv1.ControllerRevision {
@@ -101,16 +103,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 
 	// 5. plan one pass and carry it out
-	result, planErr := plan.Pass(plan.Input{
-		CloneSet:        cs,
-		Pods:            p.pods,
-		Revisions:       p.revisions,
-		CurrentRevision: p.choice.Current,
-		UpdateRevision:  p.choice.Update,
-		NodeLabels:      c.nodeLabels(cs),
-		Now:             now,
-		Options:         c.opts.Plan,
-	})
+	result, planErr := c.planPass(p)
 	c.planCost.Store(key, time.Since(started))
 	c.metrics.observePhase(string(result.Phase))
 	var podErr *plan.PodError
@@ -118,24 +111,66 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, planErr
 	}
 	// 6. status (computed from the pods as read, so it is written while
-	// the plan is carried out: one API round trip less per pass), then
-	// podsToDelete and history
+	// the plan is carried out: one API round trip less per pass)
 	statusDone := make(chan error, 1)
 	go func() { statusDone <- c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr}) }()
-	execStart := time.Now()
-	execErr := c.execute(ctx, p, result)
-	execTime := time.Since(execStart)
+	execErr := c.executeLogged(ctx, p, result)
+
+	// 7. the passes that follow, planned on this pass's writes (chain.go)
+	last, firstPlanErr := p, planErr
+	for range maxChain - 1 {
+		if planErr != nil || !canChain(last, result, execErr) {
+			break
+		}
+		next := last.next(c.opts.Now())
+		nextResult, nextErr := c.planPass(next)
+		if nextErr != nil && !errors.As(nextErr, &podErr) {
+			break // the next reconcile plans it again from the cache and reports it
+		}
+		result, planErr = nextResult, nextErr
+		if result.IsEmpty() {
+			break
+		}
+		c.metrics.chained.Add(1)
+		c.metrics.observePhase(string(result.Phase))
+		last = next
+		execErr = c.executeLogged(ctx, last, result)
+	}
 	statusErr := <-statusDone
-	c.opts.Log.Debug("pass", "cloneset", key, "phase", result.Phase, "pods", len(p.pods),
-		"read+plan", c.planCostOf(key), "write", execTime, "creates", len(result.Creates), "deletes", len(result.Deletes),
-		"updates", len(result.Updates), "lifecycle", len(result.Lifecycle), "refresh", len(result.Refresh))
-	if execErr != nil {
+	if execErr != nil || planErr != firstPlanErr {
 		// the failure belongs in FailedScale/FailedUpdate: write it too
 		statusErr = errors.Join(statusErr, c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr, execErr: execErr}))
 	}
+	// 8. podsToDelete and history, judged on the pods as read: a pod deleted
+	// by this reconcile may still be terminating
 	truncErr := c.truncatePodsToDelete(ctx, p)
 	histErr := c.truncateHistory(ctx, p)
 	return result.RequeueAfter, errors.Join(execErr, statusErr, truncErr, histErr)
+}
+
+// planPass runs the planner on a pass.
+func (c *Controller) planPass(p *pass) (plan.Plan, error) {
+	result, err := plan.Pass(plan.Input{
+		CloneSet:        p.cs,
+		Pods:            p.pods,
+		Revisions:       p.revisions,
+		CurrentRevision: p.choice.Current,
+		UpdateRevision:  p.choice.Update,
+		NodeLabels:      c.nodeLabels(p.cs),
+		Now:             p.now,
+		Options:         c.opts.Plan,
+	})
+	return result, err
+}
+
+// executeLogged carries out a plan and logs the pass at debug level.
+func (c *Controller) executeLogged(ctx context.Context, p *pass, result plan.Plan) error {
+	start := time.Now()
+	err := c.execute(ctx, p, result)
+	c.opts.Log.Debug("pass", "cloneset", p.key, "phase", result.Phase, "pods", len(p.pods),
+		"read+plan", c.planCostOf(p.key), "write", time.Since(start), "creates", len(result.Creates), "deletes", len(result.Deletes),
+		"updates", len(result.Updates), "lifecycle", len(result.Lifecycle), "refresh", len(result.Refresh))
+	return err
 }
 
 // load reads what a pass needs from the caches, claiming pods and revisions
@@ -159,7 +194,7 @@ func (c *Controller) load(ctx context.Context, key string, cached, cs *appsv1alp
 		return nil, false, err
 	}
 	p := &pass{key: key, cached: cached, cs: cs, claimed: claimed, pvcs: pvcs, revisions: revs, now: now,
-		byName: make(map[string]*corev1.Pod, len(claimed))}
+		byName: make(map[string]*corev1.Pod, len(claimed)), written: newWritten()}
 	for _, pod := range claimed {
 		if !c.versions.Satisfied(pod.UID, pod.ResourceVersion) {
 			return nil, true, nil

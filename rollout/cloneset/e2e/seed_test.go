@@ -22,7 +22,7 @@ func TestSeedScenario(t *testing.T) {
 	} {
 		t.Run(string(strategy), func(t *testing.T) {
 			e := setup(t)
-			rollouttest.StartEngine(t, e.c.Config, rollouttest.EngineOptions(e.ns))
+			eng := rollouttest.StartEngine(t, e.c.Config, rollouttest.EngineOptions(e.ns))
 			gate := rollouttest.NewGatekeeper(e.c.Client, e.obs)
 			s := spec{replicas: 5, image: "demo:1", strategy: strategy, partition: "0", maxSurge: "20%", maxUnavailable: "0", gated: true}
 			e.create(t, s.cloneSet("demo"))
@@ -65,6 +65,17 @@ func TestSeedScenario(t *testing.T) {
 				t.Errorf("currentRevision %s != updateRevision %s after the rollout", cs.Status.CurrentRevision, cs.Status.UpdateRevision)
 			}
 			t.Logf("milestones (TOTAL/UPDATED) from partition 0: %v", m)
+			if n := eng.Metrics().StatusMetadataDropped(); n != 0 {
+				t.Errorf("the API server dropped the lifecycle label of %d combined pods/status patches", n)
+			}
+			if strategy == appsv1alpha1.RecreateCloneSetUpdateStrategyType {
+				// every pod recreated once: 5 deletes, 5 creates at demo:2
+				// (a pass that planned on a stale view would delete a
+				// terminating pod again or create a sixth)
+				if created, deleted := e.obs.CreatedWithImage("demo:2"), eng.Metrics().PodsDeleted(); created != 5 || deleted != 5 {
+					t.Errorf("pods created at demo:2: %d, pods deleted: %d; want 5 and 5", created, deleted)
+				}
+			}
 		})
 	}
 }
