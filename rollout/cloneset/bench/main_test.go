@@ -25,6 +25,8 @@
 package bench
 
 import (
+	"flag"
+	"os"
 	"testing"
 	"time"
 
@@ -34,6 +36,12 @@ import (
 // readyDelay is how long after it starts a pod becomes Ready.
 const readyDelay = time.Second
 
+// TestMain starts the control plane only when benchmarks run: the package
+// has no tests, and `make test` should not pay for a cluster it never uses.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		os.Exit(m.Run())
+	}
 	cluster.MainWith(m, func(o *cluster.Options) { o.PodStartDelay = readyDelay })
 }
