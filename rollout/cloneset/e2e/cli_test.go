@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-gitops/ferry/rollout/cloneset/internal/rollouttest"
+	"github.com/ferry-gitops/ferry/test/cluster"
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
@@ -102,7 +102,7 @@ func buildFerry(t *testing.T) string {
 
 func writeServingCert(t *testing.T, dir string) (certFile, keyFile string) {
 	t.Helper()
-	_, cert := rollouttest.ServingCert(t)
+	_, cert := cluster.ServingCert(t)
 	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/ferry-gitops/ferry/rollout/cloneset/admission"
 	"github.com/ferry-gitops/ferry/rollout/cloneset/controller"
 	"github.com/ferry-gitops/ferry/rollout/cloneset/internal/rollouttest"
+	"github.com/ferry-gitops/ferry/test/cluster"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -111,7 +112,7 @@ func TestValidatingWebhook(t *testing.T) {
 	srv := httptest.NewUnstartedServer(&admission.Handler{Pods: admission.ClientPods(func(ctx context.Context, ns, name string) (*corev1.Pod, error) {
 		return e.c.Client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 	})})
-	caPEM, cert := rollouttest.ServingCert(t)
+	caPEM, cert := cluster.ServingCert(t)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
 	defer srv.Close()

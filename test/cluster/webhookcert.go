@@ -1,4 +1,4 @@
-package rollouttest
+package cluster
 
 import (
 	"crypto/ecdsa"
@@ -15,7 +15,8 @@ import (
 )
 
 // ServingCert returns a self-signed certificate for 127.0.0.1 and its PEM,
-// which doubles as the CA bundle of a webhook registered by URL.
+// which doubles as the CA bundle of a webhook registered by URL: what an
+// admission webhook served by a test needs.
 func ServingCert(t testing.TB) (caPEM []byte, cert tls.Certificate) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
