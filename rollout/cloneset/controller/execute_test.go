@@ -92,6 +92,11 @@ func TestPodPatch(t *testing.T) {
 	if raw, err := podPatch(pod, pod.DeepCopy()); err != nil || raw != nil {
 		t.Fatalf("no change: patch %s err %v, want none", raw, err)
 	}
+	labelOnly := pod.DeepCopy()
+	labelOnly.Labels["tier"] = "web"
+	if raw, err := podPatch(pod, labelOnly); err != nil || string(raw) != `{"metadata":{"labels":{"tier":"web"},"uid":"u1"}}` {
+		t.Fatalf("label only: patch %s err %v, want the label and the UID", raw, err)
+	}
 }
 
 func TestConditionsPatch(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
@@ -21,11 +22,17 @@ import (
 // podPatch is the strategic merge patch from pod to want (metadata and
 // spec), with the pod's UID as precondition; nil when nothing differs.
 func podPatch(pod, want *corev1.Pod) ([]byte, error) {
-	from, err := json.Marshal(corev1.Pod{ObjectMeta: pod.ObjectMeta, Spec: pod.Spec})
+	// Most patches change only metadata (lifecycle, specified-delete):
+	// diffing the spec too would cost most of the engine's CPU per write.
+	fromPod, toPod := corev1.Pod{ObjectMeta: pod.ObjectMeta}, corev1.Pod{ObjectMeta: want.ObjectMeta}
+	if !equality.Semantic.DeepEqual(pod.Spec, want.Spec) {
+		fromPod.Spec, toPod.Spec = pod.Spec, want.Spec
+	}
+	from, err := json.Marshal(fromPod)
 	if err != nil {
 		return nil, err
 	}
-	to, err := json.Marshal(corev1.Pod{ObjectMeta: want.ObjectMeta, Spec: want.Spec})
+	to, err := json.Marshal(toPod)
 	if err != nil {
 		return nil, err
 	}
