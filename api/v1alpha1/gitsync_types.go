@@ -122,6 +122,14 @@ type Verification struct {
 	// SecretRef names a Secret whose *.asc entries are the trusted
 	// OpenPGP public keys.
 	SecretRef LocalObjectReference `json:"secretRef"`
+	// SigningKeyRef names a Secret whose signing.asc entry is the armored
+	// OpenPGP private key (with its passphrase in passphrase, if it has
+	// one) that ferry signs its own commits with: the batches
+	// spec.schedule.advance commits. Its public key must be one SecretRef
+	// trusts. Without it, a verified GitSync does not advance on a
+	// schedule: ferry would commit a revision it then refuses to apply.
+	// +optional
+	SigningKeyRef *LocalObjectReference `json:"signingKeyRef,omitempty"`
 }
 
 // GitSyncStatus reports the last sync and the rollouts it drives.

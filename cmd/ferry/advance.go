@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/go-git/go-git/v5"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -72,6 +74,7 @@ type advanceFlags struct {
 	push, force, dryRun         bool
 	pathSet                     bool // --path given, even as ""
 	output                      string
+	signKey                     string // file with an armored OpenPGP private key
 }
 
 func newAdvanceCommand() *cobra.Command {
@@ -98,6 +101,7 @@ func newAdvanceCommand() *cobra.Command {
 	fl.StringVarP(&f.message, "message", "m", "", "commit message (default: rollout(<ns>/<name>): batch <k>/<n> (partition <from>→<to>))")
 	fl.BoolVar(&f.force, "force", false, "advance past an unhealthy batch, skip batches, raise the partition, or edit a shared file")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "plan and print the edit, commit nothing")
+	fl.StringVar(&f.signKey, "sign-key", "", "sign the commit with this armored OpenPGP private key file, for a GitSync with spec.verify\n(passphrase, if any, from $FERRY_SIGN_KEY_PASSPHRASE)")
 	f.kube.addFlags(fl, "namespace, when the argument is a bare NAME (default: the context's, else default)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.MarkFlagsMutuallyExclusive("next", "to-batch", "partition")
@@ -130,8 +134,12 @@ func runAdvance(cmd *cobra.Command, f *advanceFlags, arg string, now time.Time) 
 			ch, err = advance.Plan(ctx, req)
 		}
 	} else {
+		wb := where.writeBack(f, now)
+		if wb.SignKey, err = f.signingKey(); err != nil {
+			return err
+		}
 		var res source.WriteBackResult
-		ch, res, err = advance.Run(ctx, where.snapshot, req, where.writeBack(f, now))
+		ch, res, err = advance.Run(ctx, where.snapshot, req, wb)
 		out.result(res)
 	}
 	if err != nil {
@@ -259,6 +267,22 @@ func (w advanceWhere) writeBack(f *advanceFlags, now time.Time) source.WriteBack
 		wb.Dir = w.repo
 	}
 	return wb
+}
+
+// signingKey reads --sign-key, if given.
+func (f *advanceFlags) signingKey() (*openpgp.Entity, error) {
+	if f.signKey == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(f.signKey)
+	if err != nil {
+		return nil, fmt.Errorf("--sign-key: %w", err)
+	}
+	key, err := source.ParseSigningKey(raw, []byte(os.Getenv("FERRY_SIGN_KEY_PASSPHRASE")))
+	if err != nil {
+		return nil, fmt.Errorf("--sign-key %s: %w", f.signKey, err)
+	}
+	return key, nil
 }
 
 func clusterNote(cl clusterView) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -112,13 +113,17 @@ func (r *Reconciler) commitNextBatch(ctx context.Context, gs *v1alpha1.GitSync, 
 	if err != nil {
 		return false, err
 	}
+	signKey, err := r.signingKey(ctx, gs)
+	if err != nil {
+		return false, err
+	}
 	opts := r.opts.Render
 	opts.DefaultNamespace = gs.Namespace
 	target := int(*b.Batch) + 1
 	ch, res, err := advance.Run(ctx, advance.RemoteSnapshot(r.fetcher, gs.Spec.URL, ref.Branch, auth),
 		advance.Request{Revision: ref.Branch, Path: gs.Spec.Path, Namespace: b.Namespace, Name: b.Name,
 			Target: advance.ToBatch(target), Render: &opts},
-		source.WriteBackRequest{URL: gs.Spec.URL, Auth: auth, Branch: ref.Branch, When: now, Push: true, Timeout: r.timeout(gs)})
+		source.WriteBackRequest{URL: gs.Spec.URL, Auth: auth, Branch: ref.Branch, When: now, Push: true, Timeout: r.timeout(gs), SignKey: signKey})
 	if errors.Is(err, batch.ErrAlreadyAtBatch) {
 		return false, nil
 	}
@@ -140,4 +145,29 @@ func (r *Reconciler) eventf(gs *v1alpha1.GitSync, typ string, reason Reason, for
 func metaTimePtr(t time.Time) *metav1.Time {
 	m := metav1.NewTime(t)
 	return &m
+}
+
+// signingKey is the key ferry signs its advance commits with: none when
+// the GitSync does not verify commits; the key of spec.verify.signingKeyRef
+// when it does. A verified GitSync without one does not advance, since
+// ferry would refuse its own unsigned commit at the next sync and the
+// rollout would stall on it.
+func (r *Reconciler) signingKey(ctx context.Context, gs *v1alpha1.GitSync) (*openpgp.Entity, error) {
+	v := gs.Spec.Verify
+	if v == nil {
+		return nil, nil
+	}
+	if v.SigningKeyRef == nil {
+		return nil, fmt.Errorf("spec.verify requires signed commits and spec.verify.signingKeyRef is not set: " +
+			"an unsigned advance commit would not be applied")
+	}
+	data, err := secretData(ctx, r.kube, gs.Namespace, v.SigningKeyRef.Name)
+	if err != nil {
+		return nil, fmt.Errorf("spec.verify.signingKeyRef: %w", err)
+	}
+	key, err := source.SigningKeyFromSecret(data)
+	if err != nil {
+		return nil, fmt.Errorf("spec.verify.signingKeyRef: Secret %s/%s: %w", gs.Namespace, v.SigningKeyRef.Name, err)
+	}
+	return key, nil
 }

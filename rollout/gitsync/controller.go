@@ -168,8 +168,16 @@ func (c *Controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	after, err := c.rec.Reconcile(ctx, gs)
 	if apierrors.IsConflict(err) {
-		// The GitSync changed under us; its update event requeues it.
-		return 0, nil
+		// The cached GitSync is older than the stored one: a spec change
+		// (whose event requeues it anyway) or, as often, this loop's own
+		// last status write, whose event does not requeue. Look again once
+		// the cache has caught up; returning nothing here once left a
+		// GitSync unreconciled until its next spec change.
+		return conflictRetry, nil
 	}
 	return after, err
 }
+
+// conflictRetry is how soon a reconcile that lost a write conflict runs
+// again.
+const conflictRetry = 200 * time.Millisecond

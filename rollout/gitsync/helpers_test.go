@@ -94,7 +94,12 @@ func (e *env) startWith(cfg *rest.Config, mutate func(*gitsync.Options)) {
 		e.t.Fatal(err)
 	}
 	e.fetcher = source.NewFetcher(source.DefaultFetcherOptions())
-	e.rec = gitsync.NewReconciler(kube, dyn, e.fetcher, mgr, nil, nil, opts)
+	recorder, stopEvents, err := gitsync.NewEventRecorder(kube)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(stopEvents)
+	e.rec = gitsync.NewReconciler(kube, dyn, e.fetcher, mgr, recorder, nil, opts)
 	e.ctrl = gitsync.NewController(e.rec, e.ns)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop, e.done = cancel, make(chan struct{})

@@ -109,6 +109,7 @@ func (r *Reconciler) sync(ctx context.Context, gs *v1alpha1.GitSync) (Outcome, [
 	res, err := r.fetch(ctx, gs)
 	phase("fetch")
 	if err != nil {
+		o.Revision = res.Revision // a commit that was fetched and then refused (verification) was attempted
 		return failed(o, err), nil, nil
 	}
 	o.Revision = res.Revision

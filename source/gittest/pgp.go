@@ -41,3 +41,36 @@ func ArmoredPublicKey(t testing.TB, e *openpgp.Entity) []byte {
 	}
 	return buf.Bytes()
 }
+
+// ArmoredPrivateKey is the armored private key of e, as a signing Secret
+// holds it; with a passphrase, the key is encrypted with it first (e is
+// left unchanged).
+func ArmoredPrivateKey(t testing.TB, e *openpgp.Entity, passphrase string) []byte {
+	t.Helper()
+	if passphrase != "" {
+		var plain bytes.Buffer
+		if err := e.SerializePrivate(&plain, nil); err != nil {
+			t.Fatal(err)
+		}
+		list, err := openpgp.ReadKeyRing(&plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e = list[0]
+		if err := e.EncryptPrivateKeys([]byte(passphrase), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	w, err := armor.Encode(&buf, openpgp.PrivateKeyType, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SerializePrivateWithoutSigning(w, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,126 @@
+package gitsync_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/ferry-gitops/ferry/api/v1alpha1"
+	"github.com/ferry-gitops/ferry/rollout/cloneset/engine/enginetest"
+	"github.com/ferry-gitops/ferry/rollout/gitsync"
+	"github.com/ferry-gitops/ferry/rollout/schedule"
+	"github.com/ferry-gitops/ferry/source/gittest"
+)
+
+// A GitSync that verifies commits applies only signed ones, and its own
+// advance commits are signed with spec.verify.signingKeyRef, so a schedule
+// can take a verified rollout to the end. Without a signing key ferry
+// refuses to advance rather than commit a revision it would then reject.
+func TestVerifiedGitSyncSignsItsAdvanceCommits(t *testing.T) {
+	e := newEnv(t)
+	enginetest.Start(t, e.c.Config, e.ns)
+	key := gittest.NewPGPKey(t, "release", "release@example.com")
+	e.secret("trusted", map[string][]byte{"release.asc": gittest.ArmoredPublicKey(t, key)})
+	e.secret("signer", map[string][]byte{"signing.asc": gittest.ArmoredPrivateKey(t, key, "pass phrase"), "passphrase": []byte("pass phrase")})
+
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	v1 := repo.CommitSigned(map[string]string{
+		"app/kustomization.yaml": kustomization("cloneset.yaml"),
+		"app/cloneset.yaml":      demoCloneSet("demo:1", 0),
+	}, "demo 1", key)
+	s := spec(repo.FileURL())
+	s.Verify = &v1alpha1.Verification{SecretRef: v1alpha1.LocalObjectReference{Name: "trusted"}}
+	e.createGitSync("app", s)
+	e.start(func(o *gitsync.Options) { o.Schedule.Cron = schedule.CronOptions{Seconds: true} })
+	e.waitFor("app", 60*time.Second, "signed version 1 applied", appliedAt(v1))
+
+	unsigned := repo.Commit(map[string]string{"app/cloneset.yaml": demoCloneSet("demo:evil", 0)}, "unsigned")
+	e.waitFor("app", 30*time.Second, "unsigned commit refused", func(gs *v1alpha1.GitSync) bool {
+		_, reason, msg := ready(gs)
+		return gs.Status.LastAttemptedRevision == "main@sha1:"+unsigned && reason == string(gitsync.ReasonVerificationFailed) &&
+			strings.Contains(msg, "not signed") && appliedAt(v1)(gs)
+	})
+	v2 := repo.CommitSigned(map[string]string{"app/cloneset.yaml": demoCloneSet("demo:2", 3)}, "demo 2: batch 1 of 3", key)
+	e.waitFor("app", 60*time.Second, "signed batch 1 held", func(gs *v1alpha1.GitSync) bool {
+		b := gs.Status.Batches
+		return appliedAt(v2)(gs) && len(b) == 1 && b[0].Batch != nil && *b[0].Batch == 1 && b[0].Healthy
+	})
+
+	// a schedule without a signing key: refused, nothing committed
+	e.updateGitSync("app", func(gs *v1alpha1.GitSync) {
+		gs.Spec.Schedule = &schedule.Schedule{Advance: []schedule.AdvanceTrigger{
+			{Cron: "*/2 * * * * *", RequireHealthyFor: &metav1.Duration{Duration: time.Second}},
+		}}
+	})
+	e.waitEvent(30*time.Second, string(gitsync.ReasonAdvanceFailed), "spec.verify.signingKeyRef is not set")
+	if head := strings.TrimSpace(repo.BareGit("rev-parse", "main")); head != v2 {
+		t.Fatalf("main moved to %s without a signing key, want %s", head, v2)
+	}
+
+	// with one, ferry signs its commits, verifies them and applies them
+	e.updateGitSync("app", func(gs *v1alpha1.GitSync) {
+		gs.Spec.Verify.SigningKeyRef = &v1alpha1.LocalObjectReference{Name: "signer"}
+	})
+	done := e.waitFor("app", 90*time.Second, "batch 3 of 3 by schedule, signed", func(gs *v1alpha1.GitSync) bool {
+		b := gs.Status.Batches
+		return len(b) == 1 && b[0].Batch != nil && *b[0].Batch == 3 && b[0].Healthy
+	})
+	head := strings.TrimSpace(repo.BareGit("rev-parse", "main"))
+	if !appliedAt(head)(done) {
+		t.Fatalf("applied %s, want main's head %s (ferry's own signed commit)", done.Status.LastAppliedRevision, head)
+	}
+	if log := repo.BareGit("log", "--format=%s", "-2", "main"); !strings.HasPrefix(log, "rollout(") {
+		t.Fatalf("the last commits are not ferry's advances:\n%s", log)
+	}
+}
+
+func (e *env) secret(name string, data map[string][]byte) {
+	e.t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns}, Data: data}
+	if _, err := e.c.Client.CoreV1().Secrets(e.ns).Create(e.t.Context(), s, metav1.CreateOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) updateGitSync(name string, mutate func(*v1alpha1.GitSync)) {
+	e.t.Helper()
+	gs := e.gitSync(name)
+	mutate(gs)
+	u, err := gitsync.ToUnstructured(gs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.dyn.Resource(v1alpha1.GitSyncResource).Namespace(e.ns).Update(e.t.Context(), u, metav1.UpdateOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitEvent waits for an Event in the test's namespace with reason and a
+// message containing text.
+func (e *env) waitEvent(timeout time.Duration, reason, text string) {
+	e.t.Helper()
+	var seen []string
+	err := wait.PollUntilContextTimeout(e.t.Context(), 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		list, err := e.c.Client.CoreV1().Events(e.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		seen = seen[:0]
+		for _, ev := range list.Items {
+			seen = append(seen, ev.Reason+": "+ev.Message)
+			if ev.Reason == reason && strings.Contains(ev.Message, text) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		gs := e.gitSync("app")
+		e.t.Fatalf("no %s event saying %q; events: %v\nspec %+v\nstatus %+v", reason, text, seen, gs.Spec, gs.Status)
+	}
+}
