@@ -52,7 +52,8 @@ func NewController(rec *Reconciler, namespace string) *Controller {
 			if o.GetAnnotations()[AnnotationRequestedAt] != n.GetAnnotations()[AnnotationRequestedAt] {
 				rec.RequestSync(n.GetNamespace() + "/" + n.GetName())
 			}
-			if o.GetGeneration() != n.GetGeneration() || !equalStrings(o.GetAnnotations(), n.GetAnnotations()) {
+			if o.GetGeneration() != n.GetGeneration() || !equalStrings(o.GetAnnotations(), n.GetAnnotations()) ||
+				(o.GetDeletionTimestamp() == nil) != (n.GetDeletionTimestamp() == nil) {
 				c.enqueue(cur)
 			}
 		},

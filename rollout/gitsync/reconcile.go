@@ -58,6 +58,12 @@ func NewReconciler(kube kubernetes.Interface, dyn dynamic.Interface, fetcher *so
 func (r *Reconciler) Reconcile(ctx context.Context, gs *v1alpha1.GitSync) (time.Duration, error) {
 	key := gs.Namespace + "/" + gs.Name
 	now := r.opts.Clock.Now()
+	if gs.DeletionTimestamp != nil {
+		return r.finalize(ctx, gs)
+	}
+	if err := r.ensureFinalizer(ctx, gs); err != nil {
+		return 0, err
+	}
 	if gs.Spec.Suspend {
 		return 0, r.writeIfChanged(ctx, gs, suspendedStatus(gs))
 	}
