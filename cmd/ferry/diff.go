@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
+	"github.com/ferry-gitops/ferry/api/v1alpha1"
 	"github.com/ferry-gitops/ferry/render/diff"
 	"github.com/ferry-gitops/ferry/rollout/apply"
 	"github.com/ferry-gitops/ferry/rollout/gitsync"
@@ -41,7 +46,8 @@ values print as *** unless --show-secrets.
 API server's dry-run of applying --head's render (server-side apply, as
 ferry applies), so drift shows; the rollouts are those applying head would
 trigger. It takes kubectl's --kubeconfig, --context and -n, and --gitsync to
-dry-run with a GitSync's labels.
+dry-run with a GitSync's labels; with --gitsync, the objects it applied that
+head no longer has are listed as removed: what its prune would delete.
 
 Exit status, as kubectl diff: 0 no change, 1 changes, 2 error (a render
 error names the file, line and revision). --exit-code=false exits 0 on
@@ -95,7 +101,7 @@ func newDiffCommand() *cobra.Command {
 	fl.BoolVar(&f.allowRemote, "allow-remote-bases", false, "let kustomizations fetch remote bases and files")
 	fl.StringVar(&f.namespace, "default-namespace", "default", "namespace of objects that set none (seen by SidecarSet namespace rules)")
 	fl.BoolVar(&f.live, "live", false, "compare the cluster with --head instead of --base (server-side apply dry-run)")
-	fl.StringVar(&f.gitsync, "gitsync", "", "with --live: dry-run as this GitSync (in -n) applies, with its labels")
+	fl.StringVar(&f.gitsync, "gitsync", "", "with --live: dry-run as this GitSync (in -n) applies, with its labels, and list what its prune would delete")
 	f.kube.addFlags(fl, "with --live: namespace of objects that set none, and of --gitsync (default: the context's)")
 	return cmd
 }
@@ -145,8 +151,12 @@ func runLiveDiff(cmd *cobra.Command, f diffFlags, paths []string, opts diff.Opti
 	opts.Render.DefaultNamespace = ns
 	ao := apply.DefaultApplyOptions()
 	ao.DefaultNamespace = ns
+	var inv *apply.Inventory
 	if f.gitsync != "" {
 		ao.Labels = map[string]string{gitsync.LabelName: f.gitsync, gitsync.LabelNamespace: ns}
+		if inv, err = gitSyncInventory(cmd.Context(), cfg, ns, f.gitsync); err != nil {
+			return nil, err
+		}
 	}
 	cluster := "cluster"
 	if raw, err := f.kube.loader().RawConfig(); err == nil {
@@ -158,7 +168,25 @@ func runLiveDiff(cmd *cobra.Command, f diffFlags, paths []string, opts diff.Opti
 			cluster = "cluster " + name
 		}
 	}
-	return diff.RunLive(cmd.Context(), diff.LiveRequest{Repo: f.repo, Head: f.head, Paths: paths, Cluster: cluster, Apply: ao}, m, opts)
+	return diff.RunLive(cmd.Context(), diff.LiveRequest{Repo: f.repo, Head: f.head, Paths: paths, Cluster: cluster, Apply: ao, Inventory: inv}, m, opts)
+}
+
+// gitSyncInventory reads what the GitSync applied last, so --live lists
+// what its prune would delete.
+func gitSyncInventory(ctx context.Context, cfg *rest.Config, ns, name string) (*apply.Inventory, error) {
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	u, err := dyn.Resource(v1alpha1.GitSyncResource).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("--gitsync %s/%s: %w", ns, name, err)
+	}
+	gs, err := gitsync.FromUnstructured(u)
+	if err != nil {
+		return nil, fmt.Errorf("--gitsync %s/%s: %w", ns, name, err)
+	}
+	return gitsync.PruneInventory(gs), nil
 }
 
 // writePreview prints the preview (all at once: nothing is printed on

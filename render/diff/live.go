@@ -15,6 +15,7 @@ import (
 // Manager.
 type LiveDiffer interface {
 	Diff(ctx context.Context, objects []*unstructured.Unstructured, opts apply.ApplyOptions) (*apply.ChangeSet, error)
+	Prune(ctx context.Context, previous, current apply.Inventory, opts apply.PruneOptions) (*apply.ChangeSet, error)
 }
 
 // LiveRequest says what to compare with a cluster.
@@ -28,6 +29,11 @@ type LiveRequest struct {
 	// Apply are the options the GitOps loop would apply with (default
 	// namespace, the GitSync's labels), so the dry-run is the real one.
 	Apply apply.ApplyOptions
+	// Inventory, when set, is what a GitSync applied last (its
+	// status.inventory; nil when it does not prune): the objects of it that
+	// head no longer renders are listed as removed, exactly those ferry's
+	// prune would delete.
+	Inventory *apply.Inventory
 }
 
 // RunLive is `ferry diff --live`: it renders every path at head and asks
@@ -36,9 +42,10 @@ type LiveRequest struct {
 // (defaults, admission and field ownership included), so the object diff is
 // drift plus whatever head changes, and the rollouts are those applying
 // head would trigger, from the live specs. Objects in the cluster that git
-// no longer has are not listed: which ones ferry would prune depends on a
-// GitSync's inventory (see `ferry status`). Git history is not searched:
-// the rollout notes say what was assumed about held-back pods.
+// no longer has are listed as removed when req.Inventory says what a
+// GitSync applied (the ones its prune would delete, by a prune dry-run);
+// without it they are not listed. Git history is not searched: the
+// rollout notes say what was assumed about held-back pods.
 func RunLive(ctx context.Context, req LiveRequest, d LiveDiffer, opts Options) (*Preview, error) {
 	if len(req.Paths) == 0 {
 		return nil, errors.New("no path to compare")
@@ -48,6 +55,7 @@ func RunLive(ctx context.Context, req LiveRequest, d LiveDiffer, opts Options) (
 		return nil, fmt.Errorf("head %s: %w", revName(req.Head), err)
 	}
 	var renders []Renders
+	var current apply.Inventory
 	for _, path := range req.Paths {
 		res, err := render.Build(ctx, src, path, opts.Render)
 		if err != nil {
@@ -58,6 +66,26 @@ func RunLive(ctx context.Context, req LiveRequest, d LiveDiffer, opts Options) (
 			return nil, fmt.Errorf("dry-run %s at %s: %w", path, src.Revision(), err)
 		}
 		renders = append(renders, liveRenders(path, cs))
+		refs, err := apply.InventoryOf(cs).Refs()
+		if err == nil {
+			current, err = current.Merge(refs...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s at %s: %w", path, src.Revision(), err)
+		}
+	}
+	if req.Inventory != nil {
+		opts := apply.DefaultPruneOptions()
+		opts.DryRun = true
+		pruned, err := d.Prune(ctx, *req.Inventory, current, opts)
+		if err != nil {
+			return nil, fmt.Errorf("prune dry-run at %s: %w", src.Revision(), err)
+		}
+		for _, e := range pruned.Entries {
+			if e.Action == apply.Deleted && e.Live != nil {
+				renders[0].Base = append(renders[0].Base, e.Live)
+			}
+		}
 	}
 	p, err := Compute(renders, nil, opts.Compare)
 	if err != nil {

@@ -23,6 +23,9 @@ type PruneOptions struct {
 	AllowEmpty bool
 	// Propagation is the deletion propagation policy.
 	Propagation metav1.DeletionPropagation
+	// DryRun decides without deleting: the change set says what Prune
+	// would delete (with the live object in Live) and what it would keep.
+	DryRun bool
 }
 
 // DefaultPruneOptions returns options with background propagation (the
@@ -103,6 +106,10 @@ func (m *Manager) pruneOne(ctx context.Context, res *resolver, ref ObjectRef, op
 	case ownedByOthers(live, m.opts.FieldManager):
 		return ChangeSetEntry{Ref: ref, Action: Skipped,
 			Reason: "no longer managed by " + m.opts.FieldManager + "; field managers: " + strings.Join(managers(live), ", ")}, nil
+	}
+	if opts.DryRun {
+		deleted.Live = withoutManagedFields(live)
+		return deleted, nil
 	}
 	uid := live.GetUID()
 	err = m.resource(mp, ref.Namespace).Delete(ctx, ref.Name, metav1.DeleteOptions{

@@ -104,6 +104,16 @@ func inventoryOf(inv *v1alpha1.Inventory) apply.Inventory {
 	return out
 }
 
+// PruneInventory is what ferry would prune from for gs: the inventory of
+// its last apply, or nil when it does not prune (spec.prune false).
+func PruneInventory(gs *v1alpha1.GitSync) *apply.Inventory {
+	if gs.Spec.Prune != nil && !*gs.Spec.Prune {
+		return nil
+	}
+	inv := inventoryOf(gs.Status.Inventory)
+	return &inv
+}
+
 func statusInventory(inv apply.Inventory) *v1alpha1.Inventory {
 	out := &v1alpha1.Inventory{Entries: make([]v1alpha1.InventoryEntry, 0, len(inv.Entries))}
 	for _, e := range inv.Entries {

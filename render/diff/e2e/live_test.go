@@ -5,6 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/ferry-gitops/ferry/api/v1alpha1"
+	"github.com/ferry-gitops/ferry/rollout/apply"
+	"github.com/ferry-gitops/ferry/rollout/gitsync"
 	"github.com/ferry-gitops/ferry/test/cluster"
 )
 
@@ -64,5 +70,80 @@ func TestLiveDiff(t *testing.T) {
 	_, _, code = runFerry(t, append(args, "--head", "HEAD", "--base", "HEAD~1", "app")...)
 	if code != 2 {
 		t.Errorf("--live with --base: exit %d, want 2", code)
+	}
+}
+
+// With --gitsync, --live also lists what the GitSync's prune would delete:
+// objects of its inventory that head no longer renders, but not one
+// annotated ferry.dev/prune: disabled; with spec.prune false, none.
+func TestLiveDiffListsWhatPruneWouldDelete(t *testing.T) {
+	c := cluster.Shared(t)
+	ns := c.Namespace(t)
+	m := manager(t, c)
+	before := liveApp(ns, "web:1", "v1")
+	before["app/kustomization.yaml"] = "namespace: " + ns + "\nresources: [cloneset.yaml, config.yaml, old.yaml, kept.yaml]\n"
+	before["app/old.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old}\ndata: {key: x}\n"
+	before["app/kept.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept, annotations: {ferry.dev/prune: disabled}}\ndata: {key: x}\n"
+	r := newRepo(t, before, liveApp(ns, "web:1", "v1"))
+	objs := applyRevision(t, m, r.Work, "HEAD~1", "app", ns)
+	refs := make([]apply.ObjectRef, 0, len(objs))
+	for _, o := range objs {
+		if o.GetNamespace() == "" {
+			o.SetNamespace(ns)
+		}
+		refs = append(refs, apply.RefOf(o))
+	}
+	inv := apply.NewInventory(refs)
+	for _, prune := range []bool{true, false} {
+		name := fmt.Sprintf("app-prune-%v", prune)
+		createGitSync(t, c, ns, name, prune, inv)
+		out, errOut, code := runFerry(t, "diff", "--live", "--kubeconfig", c.Kubeconfig, "-n", ns, "--repo", r.Work,
+			"--gitsync", name, "--head", "HEAD", "app")
+		t.Logf("prune %v:\n%s", prune, out)
+		// (the GitSync's labels show as changes: the test applied without them)
+		removed := strings.Contains(out, "- ConfigMap "+ns+"/old")
+		switch {
+		case code != 1:
+			t.Errorf("exit %d, want 1\n%s%s", code, out, errOut)
+		case prune && (!removed || !strings.Contains(out, " 0 added, 1 removed;")):
+			t.Errorf("prune on: want ConfigMap old removed, and only it")
+		case !prune && (removed || !strings.Contains(out, " 0 added, 0 removed;")):
+			t.Errorf("prune off: want nothing removed")
+		}
+		if strings.Contains(out, "/kept") {
+			t.Errorf("ConfigMap kept is annotated ferry.dev/prune: disabled and must not be listed")
+		}
+	}
+	if _, err := c.Client.CoreV1().ConfigMaps(ns).Get(t.Context(), "old", metav1.GetOptions{}); err != nil {
+		t.Fatalf("ConfigMap old after the diff: %v (a diff must delete nothing)", err)
+	}
+}
+
+// createGitSync creates a GitSync whose status says it applied inv.
+func createGitSync(t *testing.T, c *cluster.Cluster, ns, name string, prune bool, inv apply.Inventory) {
+	t.Helper()
+	dyn, err := dynamic.NewForConfig(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := &v1alpha1.GitSync{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: v1alpha1.GitSyncSpec{URL: "file:///nowhere", Path: "app", Prune: &prune}}
+	u, err := gitsync.ToUnstructured(gs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(u.Object, "status")
+	api := dyn.Resource(v1alpha1.GitSyncResource).Namespace(ns)
+	created, err := api.Create(t.Context(), u, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := make([]any, 0, len(inv.Entries))
+	for _, e := range inv.Entries {
+		entries = append(entries, map[string]any{"id": e.ID, "v": e.Version})
+	}
+	created.Object["status"] = map[string]any{"inventory": map[string]any{"entries": entries}}
+	if _, err := api.UpdateStatus(t.Context(), created, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
