@@ -38,6 +38,7 @@ const (
 	ReasonBatchAdvanced      Reason = "BatchAdvanced"
 	ReasonAdvanceSkipped     Reason = "AdvanceSkipped"
 	ReasonAdvanceFailed      Reason = "AdvanceFailed"
+	ReasonGarbageCollected   Reason = "GarbageCollected" // a deleted GitSync's objects
 )
 
 // setCondition sets typ on conds, keeping lastTransitionTime when the status

@@ -23,9 +23,6 @@ import (
 // taken over by another field manager, stay (apply.Prune's rules).
 const Finalizer = "ferry.dev/finalizer"
 
-// ReasonGarbageCollected is the Event of a deleted GitSync's objects.
-const ReasonGarbageCollected Reason = "GarbageCollected"
-
 // finalizeRetry is how soon a failed garbage collection is tried again.
 const finalizeRetry = 5 * time.Second
 
