@@ -92,6 +92,11 @@ func (m *Manager) resource(mapping *meta.RESTMapping, namespace string) dynamic.
 	return m.client.Resource(mapping.Resource)
 }
 
+// Client is the dynamic client the manager reads and writes with (an
+// impersonating one for a GitSync's service account), for callers that
+// must read as the manager does.
+func (m *Manager) Client() dynamic.Interface { return m.client }
+
 // get reads the live object; a missing object is (nil, nil).
 func (m *Manager) get(ctx context.Context, mapping *meta.RESTMapping, ref ObjectRef) (*unstructured.Unstructured, error) {
 	live, err := m.resource(mapping, ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})

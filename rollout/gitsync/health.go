@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
 	"github.com/ferry-gitops/ferry/rollout/apply"
@@ -20,8 +21,14 @@ import (
 // partition and plan to them). known are objects the caller already holds
 // as they are now (the apply's answers, by inventory ID); only the others
 // are read from the cluster, so a sync reads each object once.
-func (r *Reconciler) observe(ctx context.Context, inv apply.Inventory, rendered []*unstructured.Unstructured, defaultNS string, known map[string]*unstructured.Unstructured) (*HealthSummary, []v1alpha1.BatchStatus, error) {
+func (r *Reconciler) observe(ctx context.Context, gs *v1alpha1.GitSync, inv apply.Inventory, rendered []*unstructured.Unstructured, known map[string]*unstructured.Unstructured) (*HealthSummary, []v1alpha1.BatchStatus, error) {
 	refs, err := inv.Refs()
+	if err != nil {
+		return nil, nil, err
+	}
+	// health is read as the GitSync applies: with spec.serviceAccountName,
+	// as that account, which may read only what it may change
+	mgr, err := r.managerFor(gs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -35,7 +42,7 @@ func (r *Reconciler) observe(ctx context.Context, inv apply.Inventory, rendered 
 		}
 	}
 	if len(unread) > 0 {
-		read, err := r.apply.Check(ctx, unread)
+		read, err := mgr.Check(ctx, unread)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -54,12 +61,12 @@ func (r *Reconciler) observe(ctx context.Context, inv apply.Inventory, rendered 
 			sum.InProgress = append(sum.InProgress, line)
 		}
 	}
-	batches, err := r.batches(ctx, refs, rendered, defaultNS, known)
+	batches, err := r.batches(ctx, mgr.Client(), refs, rendered, gs.Namespace, known)
 	return sum, batches, err
 }
 
 // batches computes BatchOf for each CloneSet of the inventory.
-func (r *Reconciler) batches(ctx context.Context, refs []apply.ObjectRef, rendered []*unstructured.Unstructured, defaultNS string, known map[string]*unstructured.Unstructured) ([]v1alpha1.BatchStatus, error) {
+func (r *Reconciler) batches(ctx context.Context, dyn dynamic.Interface, refs []apply.ObjectRef, rendered []*unstructured.Unstructured, defaultNS string, known map[string]*unstructured.Unstructured) ([]v1alpha1.BatchStatus, error) {
 	fromGit := map[string]*unstructured.Unstructured{}
 	for _, u := range rendered {
 		if u.GroupVersionKind() == cloneSetKind {
@@ -79,7 +86,7 @@ func (r *Reconciler) batches(ctx context.Context, refs []apply.ObjectRef, render
 		}
 		live := known[ref.ID()]
 		if live == nil {
-			u, err := r.dyn.Resource(cloneSetResource).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+			u, err := dyn.Resource(cloneSetResource).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 			if err != nil && !apierrors.IsNotFound(err) {
 				return nil, fmt.Errorf("CloneSet %s/%s: %w", ref.Namespace, ref.Name, err)
 			}

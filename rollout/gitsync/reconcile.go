@@ -78,7 +78,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, gs *v1alpha1.GitSync) (time.
 			inv = inventoryOf(gs.Status.Inventory)
 		}
 		var err error
-		if o.Health, o.Batches, err = r.observe(ctx, inv, rendered, gs.Namespace, known); err != nil {
+		if o.Health, o.Batches, err = r.observe(ctx, gs, inv, rendered, known); err != nil {
 			o.Health, o.Batches = nil, nil
 			r.opts.Log.Warn("health check failed", "gitsync", key, "error", err)
 		}
@@ -164,7 +164,7 @@ func (r *Reconciler) refresh(ctx context.Context, gs *v1alpha1.GitSync) (time.Du
 	if gs.Status.LastAppliedRevision == "" {
 		return r.untilFullSync(gs), nil
 	}
-	h, batches, err := r.observe(ctx, inventoryOf(gs.Status.Inventory), nil, gs.Namespace, nil)
+	h, batches, err := r.observe(ctx, gs, inventoryOf(gs.Status.Inventory), nil, nil)
 	if err != nil {
 		return sooner(r.opts.ProgressInterval, r.untilFullSync(gs)), err
 	}
