@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -61,11 +62,16 @@ func (r *Reconciler) advanceBatches(ctx context.Context, gs *v1alpha1.GitSync) (
 		}
 		return wait, nil
 	}
+	w, err := r.writer(ctx, gs, now)
 	committed := false
 	for _, b := range candidates {
-		ok, err := r.commitNextBatch(ctx, gs, b, now)
+		ok := false
+		if err == nil {
+			ok, err = r.commitNextBatch(ctx, gs, w, b)
+		}
 		if err != nil {
 			r.eventf(gs, corev1.EventTypeWarning, ReasonAdvanceFailed, "CloneSet %s/%s: %v", b.Namespace, b.Name, err)
+			err = w.setupErr
 			continue
 		}
 		committed = committed || ok
@@ -103,32 +109,67 @@ func advanceCandidates(bs []v1alpha1.BatchStatus) ([]v1alpha1.BatchStatus, time.
 	return out, since
 }
 
+// advanceWriter is what every advance commit of one tick shares: where
+// and as whom to commit, and the commit the branch must be at. That is the
+// revision ferry applied last, then each commit the tick itself made: ferry
+// never commits on top of a commit it has not applied (one its
+// verification refused, or one that arrived since the last sync), because
+// its own signed commit would then carry that commit in.
+type advanceWriter struct {
+	branch   string
+	wb       source.WriteBackRequest
+	snapshot advance.SnapshotFunc
+	expect   string // hash the branch must be at
+	setupErr error  // why no commit can be made this tick, for every candidate
+}
+
+// writer prepares the tick's commits: branch, credentials and signing key
+// are read once, not per CloneSet.
+func (r *Reconciler) writer(ctx context.Context, gs *v1alpha1.GitSync, now time.Time) (*advanceWriter, error) {
+	w := &advanceWriter{branch: sourceRef(gs.Spec.Ref).Branch, expect: source.RevisionHash(gs.Status.LastAppliedRevision)}
+	w.setupErr = func() error {
+		if w.branch == "" {
+			return fmt.Errorf("spec.ref follows a tag or commit; ferry can only commit to a branch")
+		}
+		auth, err := advance.GitSyncAuth(ctx, r.kube, gs, gs.Spec.URL)
+		if err != nil {
+			return err
+		}
+		signKey, err := r.signingKey(ctx, gs)
+		if err != nil {
+			return err
+		}
+		w.wb = source.WriteBackRequest{URL: gs.Spec.URL, Auth: auth, Branch: w.branch, When: now, Push: true, Timeout: r.timeout(gs), SignKey: signKey}
+		w.snapshot = advance.RemoteSnapshot(r.fetcher, gs.Spec.URL, w.branch, auth)
+		return nil
+	}()
+	return w, w.setupErr
+}
+
 // commitNextBatch commits batch+1 of one CloneSet to the GitSync's branch.
-func (r *Reconciler) commitNextBatch(ctx context.Context, gs *v1alpha1.GitSync, b v1alpha1.BatchStatus, now time.Time) (bool, error) {
-	ref := sourceRef(gs.Spec.Ref)
-	if ref.Branch == "" {
-		return false, fmt.Errorf("spec.ref follows a tag or commit; ferry can only commit to a branch")
-	}
-	auth, err := advance.GitSyncAuth(ctx, r.kube, gs, gs.Spec.URL)
-	if err != nil {
-		return false, err
-	}
-	signKey, err := r.signingKey(ctx, gs)
-	if err != nil {
-		return false, err
+func (r *Reconciler) commitNextBatch(ctx context.Context, gs *v1alpha1.GitSync, w *advanceWriter, b v1alpha1.BatchStatus) (bool, error) {
+	snapshot := func(ctx context.Context) (*object.Commit, error) {
+		c, err := w.snapshot(ctx)
+		if err == nil && c.Hash.String() != w.expect {
+			return nil, fmt.Errorf("branch %s is at %s, not at %s, the revision ferry applied: ferry advances only on top of what it applied",
+				w.branch, ShortRevision(c.Hash.String()), ShortRevision(w.expect))
+		}
+		return c, err
 	}
 	opts := r.opts.Render
 	opts.DefaultNamespace = gs.Namespace
 	target := int(*b.Batch) + 1
-	ch, res, err := advance.Run(ctx, advance.RemoteSnapshot(r.fetcher, gs.Spec.URL, ref.Branch, auth),
-		advance.Request{Revision: ref.Branch, Path: gs.Spec.Path, Namespace: b.Namespace, Name: b.Name,
-			Target: advance.ToBatch(target), Render: &opts},
-		source.WriteBackRequest{URL: gs.Spec.URL, Auth: auth, Branch: ref.Branch, When: now, Push: true, Timeout: r.timeout(gs), SignKey: signKey})
+	ch, res, err := advance.Run(ctx, snapshot,
+		advance.Request{Revision: w.branch, Path: gs.Spec.Path, Namespace: b.Namespace, Name: b.Name,
+			Target: advance.ToBatch(target), Render: &opts}, w.wb)
 	if errors.Is(err, batch.ErrAlreadyAtBatch) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
+	}
+	if res.Changed {
+		w.expect = res.Hash.String()
 	}
 	r.eventf(gs, corev1.EventTypeNormal, ReasonBatchAdvanced, "CloneSet %s/%s: %s; committed %s %q",
 		b.Namespace, b.Name, ch.Step.String(), res.Hash.String()[:7], ch.Message())

@@ -69,17 +69,11 @@ func TestScheduleAdvancesBatchesToDone(t *testing.T) {
 	})
 
 	// Now the schedule: a tick every 2 s, batches healthy for 1 s.
-	gs := e.gitSync("app")
-	gs.Spec.Schedule = &schedule.Schedule{Advance: []schedule.AdvanceTrigger{
-		{Cron: "*/2 * * * * *", RequireHealthyFor: &metav1.Duration{Duration: time.Second}},
-	}}
-	u, err := gitsync.ToUnstructured(gs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.dyn.Resource(v1alpha1.GitSyncResource).Namespace(e.ns).Update(t.Context(), u, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	e.updateGitSync("app", func(gs *v1alpha1.GitSync) {
+		gs.Spec.Schedule = &schedule.Schedule{Advance: []schedule.AdvanceTrigger{
+			{Cron: "*/2 * * * * *", RequireHealthyFor: &metav1.Duration{Duration: time.Second}},
+		}}
+	})
 	e.waitFor("app", 90*time.Second, "batch 3 of 3 done by schedule", batchIs(3))
 
 	log := repo.BareGit("log", "--format=%s", "main")

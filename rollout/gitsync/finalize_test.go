@@ -1,15 +1,12 @@
 package gitsync_test
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
 	"github.com/ferry-gitops/ferry/rollout/gitsync"
@@ -56,16 +53,4 @@ func TestDeletingAGitSyncDeletesItsObjects(t *testing.T) {
 		t.Fatalf("after deleting both GitSyncs the ConfigMaps are %v, want [b kept]: a deleted, kept annotated, b from a GitSync with prune false", got)
 	}
 	e.waitEvent(10*time.Second, string(gitsync.ReasonGarbageCollected), "ConfigMap/"+e.ns+"/a deleted")
-}
-
-// waitGone waits until a GitSync no longer exists.
-func (e *env) waitGone(name string) {
-	e.t.Helper()
-	err := wait.PollUntilContextTimeout(e.t.Context(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := e.dyn.Resource(v1alpha1.GitSyncResource).Namespace(e.ns).Get(ctx, name, metav1.GetOptions{})
-		return apierrors.IsNotFound(err), nil
-	})
-	if err != nil {
-		e.t.Fatalf("GitSync %s/%s still exists: its finalizer was not removed", e.ns, name)
-	}
 }

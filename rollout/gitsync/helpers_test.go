@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -203,4 +205,61 @@ func keys(m map[string]string) []string {
 func exists(e *env, name string) bool {
 	_, err := e.c.Client.CoreV1().ConfigMaps(e.ns).Get(context.Background(), name, metav1.GetOptions{})
 	return !apierrors.IsNotFound(err)
+}
+
+func (e *env) secret(name string, data map[string][]byte) {
+	e.t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns}, Data: data}
+	if _, err := e.c.Client.CoreV1().Secrets(e.ns).Create(e.t.Context(), s, metav1.CreateOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) updateGitSync(name string, mutate func(*v1alpha1.GitSync)) {
+	e.t.Helper()
+	gs := e.gitSync(name)
+	mutate(gs)
+	u, err := gitsync.ToUnstructured(gs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.dyn.Resource(v1alpha1.GitSyncResource).Namespace(e.ns).Update(e.t.Context(), u, metav1.UpdateOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitEvent waits for an Event in the test's namespace with reason and a
+// message containing text.
+func (e *env) waitEvent(timeout time.Duration, reason, text string) {
+	e.t.Helper()
+	var seen []string
+	err := wait.PollUntilContextTimeout(e.t.Context(), 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		list, err := e.c.Client.CoreV1().Events(e.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		seen = seen[:0]
+		for _, ev := range list.Items {
+			seen = append(seen, ev.Reason+": "+ev.Message)
+			if ev.Reason == reason && strings.Contains(ev.Message, text) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		e.t.Fatalf("no %s event saying %q; events: %v", reason, text, seen)
+	}
+}
+
+// waitGone waits until a GitSync no longer exists.
+func (e *env) waitGone(name string) {
+	e.t.Helper()
+	err := wait.PollUntilContextTimeout(e.t.Context(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := e.dyn.Resource(v1alpha1.GitSyncResource).Namespace(e.ns).Get(ctx, name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		e.t.Fatalf("GitSync %s/%s still exists: its finalizer was not removed", e.ns, name)
+	}
 }

@@ -1,14 +1,11 @@
 package gitsync_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
 	"github.com/ferry-gitops/ferry/rollout/cloneset/engine/enginetest"
@@ -62,10 +59,20 @@ func TestVerifiedGitSyncSignsItsAdvanceCommits(t *testing.T) {
 		t.Fatalf("main moved to %s without a signing key, want %s", head, v2)
 	}
 
-	// with one, ferry signs its commits, verifies them and applies them
+	// with one, but an unsigned commit on the branch: ferry must not sign a
+	// commit on top of it (its signature would carry the unsigned change in)
+	evil := repo.Commit(map[string]string{"app/cloneset.yaml": demoCloneSet("demo:evil", 3)}, "unsigned again")
 	e.updateGitSync("app", func(gs *v1alpha1.GitSync) {
 		gs.Spec.Verify.SigningKeyRef = &v1alpha1.LocalObjectReference{Name: "signer"}
 	})
+	e.waitEvent(30*time.Second, string(gitsync.ReasonAdvanceFailed), "ferry advances only on top of what it applied")
+	if head := strings.TrimSpace(repo.BareGit("rev-parse", "main")); head != evil {
+		t.Fatalf("main moved to %s on top of the refused unsigned commit %s", head, evil)
+	}
+
+	// a signed commit on top: ferry signs its commits, verifies them and
+	// applies them
+	repo.CommitSigned(map[string]string{"app/cloneset.yaml": demoCloneSet("demo:2", 3)}, "demo 2 again, signed", key)
 	done := e.waitFor("app", 90*time.Second, "batch 3 of 3 by schedule, signed", func(gs *v1alpha1.GitSync) bool {
 		b := gs.Status.Batches
 		return len(b) == 1 && b[0].Batch != nil && *b[0].Batch == 3 && b[0].Healthy
@@ -76,51 +83,5 @@ func TestVerifiedGitSyncSignsItsAdvanceCommits(t *testing.T) {
 	}
 	if log := repo.BareGit("log", "--format=%s", "-2", "main"); !strings.HasPrefix(log, "rollout(") {
 		t.Fatalf("the last commits are not ferry's advances:\n%s", log)
-	}
-}
-
-func (e *env) secret(name string, data map[string][]byte) {
-	e.t.Helper()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns}, Data: data}
-	if _, err := e.c.Client.CoreV1().Secrets(e.ns).Create(e.t.Context(), s, metav1.CreateOptions{}); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func (e *env) updateGitSync(name string, mutate func(*v1alpha1.GitSync)) {
-	e.t.Helper()
-	gs := e.gitSync(name)
-	mutate(gs)
-	u, err := gitsync.ToUnstructured(gs)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.dyn.Resource(v1alpha1.GitSyncResource).Namespace(e.ns).Update(e.t.Context(), u, metav1.UpdateOptions{}); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-// waitEvent waits for an Event in the test's namespace with reason and a
-// message containing text.
-func (e *env) waitEvent(timeout time.Duration, reason, text string) {
-	e.t.Helper()
-	var seen []string
-	err := wait.PollUntilContextTimeout(e.t.Context(), 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		list, err := e.c.Client.CoreV1().Events(e.ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, nil
-		}
-		seen = seen[:0]
-		for _, ev := range list.Items {
-			seen = append(seen, ev.Reason+": "+ev.Message)
-			if ev.Reason == reason && strings.Contains(ev.Message, text) {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
-	if err != nil {
-		gs := e.gitSync("app")
-		e.t.Fatalf("no %s event saying %q; events: %v\nspec %+v\nstatus %+v", reason, text, seen, gs.Spec, gs.Status)
 	}
 }

@@ -2,6 +2,7 @@ package gittest
 
 import (
 	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -28,18 +29,7 @@ func NewPGPKey(t testing.TB, name, email string) *openpgp.Entity {
 // ArmoredPublicKey is the "*.asc" form of e's public key.
 func ArmoredPublicKey(t testing.TB, e *openpgp.Entity) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	w, err := armor.Encode(&buf, openpgp.PublicKeyType, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Serialize(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return armored(t, openpgp.PublicKeyType, e.Serialize)
 }
 
 // ArmoredPrivateKey is the armored private key of e, as a signing Secret
@@ -61,12 +51,18 @@ func ArmoredPrivateKey(t testing.TB, e *openpgp.Entity, passphrase string) []byt
 			t.Fatal(err)
 		}
 	}
+	return armored(t, openpgp.PrivateKeyType, func(w io.Writer) error { return e.SerializePrivateWithoutSigning(w, nil) })
+}
+
+// armored writes one armored block of blockType with serialize.
+func armored(t testing.TB, blockType string, serialize func(io.Writer) error) []byte {
+	t.Helper()
 	var buf bytes.Buffer
-	w, err := armor.Encode(&buf, openpgp.PrivateKeyType, nil)
+	w, err := armor.Encode(&buf, blockType, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.SerializePrivateWithoutSigning(w, nil); err != nil {
+	if err := serialize(w); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
