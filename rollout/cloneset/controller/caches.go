@@ -37,7 +37,6 @@ type caches struct {
 	podInf      cache.SharedIndexInformer
 	revisions   appslisters.ControllerRevisionLister
 	revisionInf cache.SharedIndexInformer
-	claims      corelisters.PersistentVolumeClaimLister
 	claimInf    cache.SharedIndexInformer
 	nodes       corelisters.NodeLister
 	synced      []cache.InformerSynced
@@ -58,7 +57,7 @@ func newCaches(kube kubernetes.Interface, kruise kruiseclient.Interface, namespa
 	ri := c.kubeFactory.Apps().V1().ControllerRevisions()
 	c.revisions, c.revisionInf = ri.Lister(), ri.Informer()
 	ci := c.kubeFactory.Core().V1().PersistentVolumeClaims()
-	c.claims, c.claimInf = ci.Lister(), ci.Informer()
+	c.claimInf = ci.Informer()
 	ni := c.kubeFactory.Core().V1().Nodes()
 	c.nodes = ni.Lister()
 

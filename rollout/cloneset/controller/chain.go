@@ -75,7 +75,7 @@ func canChain(p *pass, pl plan.Plan, err error) bool {
 // claimed for it is the one read before the delete.
 func (p *pass) next(now time.Time) *pass {
 	w := p.written
-	n := &pass{key: p.key, cached: p.cached, cs: p.cs, pvcs: p.pvcs, revisions: p.revisions, choice: p.choice, now: now,
+	n := &pass{key: p.key, cached: p.cached, cs: p.cs, pvcs: p.pvcs, revisions: p.revisions, choice: p.choice, now: now, nodeLabels: p.nodeLabels,
 		byName: make(map[string]*corev1.Pod, len(p.claimed)+len(w.created)), written: newWritten(),
 		deleted: make(map[string]bool, len(p.deleted)+len(w.deleted))}
 	for name := range p.deleted {

@@ -3,6 +3,7 @@ package controller
 import (
 	"time"
 
+	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,7 +80,7 @@ func conditionsEqual(a, b []appsv1alpha1.CloneSetCondition) bool {
 
 // outcome is what a pass did, for the conditions it leaves.
 type outcome struct {
-	phase   planPhase
+	phase   plan.Phase
 	planErr error // a *plan.PodError: the update phase cannot move a pod
 	execErr error
 }
@@ -99,11 +100,11 @@ func (o outcome) conditions(conds []appsv1alpha1.CloneSetCondition, now time.Tim
 		conds = setCondition(conds, appsv1alpha1.CloneSetCondition{Type: t, Status: corev1.ConditionTrue, Message: err.Error()}, now)
 	}
 	switch {
-	case o.phase == phaseScale:
+	case o.phase == plan.PhaseScale:
 		failed(appsv1alpha1.CloneSetConditionFailedScale, o.execErr)
 	case o.planErr != nil:
 		failed(appsv1alpha1.CloneSetConditionFailedUpdate, o.planErr)
-	case o.phase == phaseUpdate || o.phase == phaseIdle:
+	case o.phase == plan.PhaseUpdate || o.phase == plan.PhaseIdle:
 		failed(appsv1alpha1.CloneSetConditionFailedScale, nil)
 		failed(appsv1alpha1.CloneSetConditionFailedUpdate, o.execErr)
 	}

@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
@@ -73,13 +72,6 @@ func New(clients Clients, opts Options) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	if err := kruisescheme.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
 	events := record.NewBroadcaster()
 	c := &Controller{
 		clients: clients,
@@ -90,7 +82,7 @@ func New(clients Clients, opts Options) (*Controller, error) {
 		scale:    NewScaleExpectations(opts.Now, opts.ExpectationTimeout),
 		versions: NewVersionExpectations(opts.Now, opts.ExpectationTimeout),
 		events:   events,
-		recorder: events.NewRecorder(scheme, corev1.EventSource{Component: FieldManager}),
+		recorder: events.NewRecorder(kruisescheme.Scheme, corev1.EventSource{Component: FieldManager}), // events are about CloneSets
 		metrics:  opts.Metrics,
 	}
 	if err := c.addHandlers(); err != nil {
@@ -168,9 +160,7 @@ func (c *Controller) enqueue(key string) { c.queue.Add(key) }
 // enqueueBatched enqueues key after the batching delay (see
 // Options.BatchFactor).
 func (c *Controller) enqueueBatched(key string) {
-	cost, _ := c.planCost.Load(key)
-	d, _ := cost.(time.Duration)
-	delay := min(time.Duration(c.opts.BatchFactor*float64(d)), c.opts.MaxBatchDelay)
+	delay := min(time.Duration(c.opts.BatchFactor*float64(c.planCostOf(key))), c.opts.MaxBatchDelay)
 	if delay < time.Millisecond {
 		c.queue.Add(key)
 		return

@@ -23,6 +23,6 @@
 //
 // Files: controller.go (wiring, queue, workers), caches.go (informers),
 // handlers.go (events to keys and expectations), expectations.go, sync.go,
-// chain.go, claim.go, revisions.go, execute.go, execute_pods.go, execute_update.go,
+// chain.go, combined.go, claim.go, revisions.go, execute.go, execute_pods.go, execute_update.go,
 // patch.go, status.go, conditions.go, events.go, metrics.go, options.go.
 package controller

@@ -123,7 +123,7 @@ func (c *Controller) updateInPlace(ctx context.Context, p *pass, pod *corev1.Pod
 	if err != nil {
 		return err
 	}
-	if hasGate(pod, appspub.InPlaceUpdateReady) {
+	if plan.HasReadinessGate(pod, appspub.InPlaceUpdateReady) {
 		_, err := c.patchConditions(ctx, p, pod,
 			corev1.PodCondition{Type: appspub.InPlaceUpdateReady, Status: corev1.ConditionFalse,
 				Reason: conditionReasonStartInPlaceUpdate, LastTransitionTime: metav1.NewTime(p.now)},
@@ -141,13 +141,4 @@ func (c *Controller) updateInPlace(ctx context.Context, p *pass, pod *corev1.Pod
 func notReady(now time.Time, gate string) corev1.PodCondition {
 	return corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: "ReadinessGatesNotReady",
 		Message: fmt.Sprintf("corresponding condition of pod readiness gate %q is not True", gate), LastTransitionTime: metav1.NewTime(now)}
-}
-
-func hasGate(pod *corev1.Pod, t corev1.PodConditionType) bool {
-	for _, g := range pod.Spec.ReadinessGates {
-		if g.ConditionType == t {
-			return true
-		}
-	}
-	return false
 }

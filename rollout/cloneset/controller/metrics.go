@@ -43,17 +43,13 @@ func (m *Metrics) observeSync(d time.Duration, err error) {
 // Writes is how many API writes the engine made (events excluded).
 func (m *Metrics) Writes() int64 { return m.writes.Load() }
 
-// PodsCreated and PodsDeleted count the pods the engine created and
-// deleted (a delete of a pod already gone is not counted).
-func (m *Metrics) PodsCreated() int64 { return m.podsCreated.Load() }
+// PodsDeleted counts the pods the engine deleted (a delete of a pod
+// already gone is not counted).
 func (m *Metrics) PodsDeleted() int64 { return m.podsDeleted.Load() }
 
 // StatusMetadataDropped counts combined pods/status patches whose label
 // changes the API server did not keep (see combined.go).
 func (m *Metrics) StatusMetadataDropped() int64 { return m.metaDropped.Load() }
-
-// Syncs is how many reconcile passes ran.
-func (m *Metrics) Syncs() int64 { return m.syncs.Load() }
 
 // WriteTo writes the counters in the Prometheus text exposition format.
 func (m *Metrics) WriteTo(w io.Writer) (int64, error) {

@@ -17,14 +17,6 @@ import (
 	"k8s.io/client-go/util/retry"
 )
 
-type planPhase = plan.Phase
-
-const (
-	phaseScale  = plan.PhaseScale
-	phaseUpdate = plan.PhaseUpdate
-	phaseIdle   = plan.PhaseIdle
-)
-
 // writeStatus computes the CloneSet's status from the pods the pass read
 // (before its own writes, as Kruise does: the events those writes cause
 // bring the next pass) and writes it only when it changed.

@@ -29,18 +29,19 @@ func (c *Controller) planCostOf(key string) time.Duration {
 
 // pass is what one reconcile works on.
 type pass struct {
-	key       string
-	cached    *appsv1alpha1.CloneSet // as cached: status is written onto it
-	cs        *appsv1alpha1.CloneSet // with Kruise's defaults filled in
-	pods      []*corev1.Pod          // claimed and active
-	claimed   []*corev1.Pod          // claimed, active or not (instance ids in use)
-	byName    map[string]*corev1.Pod
-	pvcs      []*corev1.PersistentVolumeClaim
-	revisions []*appsv1.ControllerRevision
-	choice    plan.RevisionChoice
-	now       time.Time
-	written   *written        // what this pass's writes returned (see chain.go)
-	deleted   map[string]bool // pods earlier passes of this reconcile deleted
+	key        string
+	cached     *appsv1alpha1.CloneSet // as cached: status is written onto it
+	cs         *appsv1alpha1.CloneSet // with Kruise's defaults filled in
+	pods       []*corev1.Pod          // claimed and active
+	claimed    []*corev1.Pod          // claimed, active or not (instance ids in use)
+	byName     map[string]*corev1.Pod
+	pvcs       []*corev1.PersistentVolumeClaim
+	revisions  []*appsv1.ControllerRevision
+	choice     plan.RevisionChoice
+	now        time.Time
+	nodeLabels map[string]map[string]string // for topology-spread victim ranking; nil otherwise
+	written    *written                     // what this pass's writes returned (see chain.go)
+	deleted    map[string]bool              // pods earlier passes of this reconcile deleted
 }
 
 func (p *pass) revision(name string) *appsv1.ControllerRevision {
@@ -156,7 +157,7 @@ func (c *Controller) planPass(p *pass) (plan.Plan, error) {
 		Revisions:       p.revisions,
 		CurrentRevision: p.choice.Current,
 		UpdateRevision:  p.choice.Update,
-		NodeLabels:      c.nodeLabels(p.cs),
+		NodeLabels:      p.nodeLabels,
 		Now:             p.now,
 		Options:         c.opts.Plan,
 	})
@@ -194,7 +195,7 @@ func (c *Controller) load(ctx context.Context, key string, cached, cs *appsv1alp
 		return nil, false, err
 	}
 	p := &pass{key: key, cached: cached, cs: cs, claimed: claimed, pvcs: pvcs, revisions: revs, now: now,
-		byName: make(map[string]*corev1.Pod, len(claimed)), written: newWritten()}
+		byName: make(map[string]*corev1.Pod, len(claimed)), nodeLabels: c.nodeLabels(cs), written: newWritten()}
 	for _, pod := range claimed {
 		if !c.versions.Satisfied(pod.UID, pod.ResourceVersion) {
 			return nil, true, nil

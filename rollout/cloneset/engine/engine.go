@@ -80,7 +80,6 @@ const (
 
 // Engine is a runnable CloneSet engine.
 type Engine struct {
-	cfg     *rest.Config
 	opts    Options
 	clients controller.Clients
 	metrics *controller.Metrics
@@ -112,7 +111,7 @@ func New(cfg *rest.Config, opts Options) (*Engine, error) {
 	}
 	opts.Controller.Metrics = m
 	opts.Controller.Log = opts.Log
-	return &Engine{cfg: cfg, opts: opts, clients: clients, metrics: m, state: StateStarting}, nil
+	return &Engine{opts: opts, clients: clients, metrics: m, state: StateStarting}, nil
 }
 
 // Metrics are the controller counters, across leadership terms.

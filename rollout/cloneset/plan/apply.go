@@ -47,7 +47,7 @@ func NewPod(cs *appsv1alpha1.CloneSet, rev *appsv1.ControllerRevision, instanceI
 	pod.Labels[LabelTemplateHash] = ShortHash(rev.Name)
 	pod.Labels[appsv1alpha1.CloneSetInstanceID] = instanceID
 	setLifecycle(pod, appspub.LifecycleStatePreparingNormal, now)
-	if !hasReadinessGate(pod, appspub.InPlaceUpdateReady) {
+	if !HasReadinessGate(pod, appspub.InPlaceUpdateReady) {
 		pod.Spec.ReadinessGates = append(pod.Spec.ReadinessGates, corev1.PodReadinessGate{ConditionType: appspub.InPlaceUpdateReady})
 	}
 	pod.Spec.Volumes = claimVolumes(cs, instanceID, pod.Spec.Volumes)

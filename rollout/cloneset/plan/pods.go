@@ -117,7 +117,8 @@ func podCondition(pod *corev1.Pod, t corev1.PodConditionType) *corev1.PodConditi
 	return nil
 }
 
-func hasReadinessGate(pod *corev1.Pod, t corev1.PodConditionType) bool {
+// HasReadinessGate reports whether the pod declares a readiness gate of type t.
+func HasReadinessGate(pod *corev1.Pod, t corev1.PodConditionType) bool {
 	for _, g := range pod.Spec.ReadinessGates {
 		if g.ConditionType == t {
 			return true

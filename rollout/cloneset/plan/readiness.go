@@ -44,7 +44,7 @@ type readinessEntry struct {
 // When the result is False the executor also sets the pod's Ready
 // condition False, so endpoints drop the pod before the kubelet notices.
 func ReadinessCondition(pod *corev1.Pod, ch LifecycleChange, now time.Time) (*corev1.PodCondition, bool, error) {
-	if ch.Readiness == ReadinessKeep || !hasReadinessGate(pod, appspub.KruisePodReadyConditionType) {
+	if ch.Readiness == ReadinessKeep || !HasReadinessGate(pod, appspub.KruisePodReadyConditionType) {
 		return nil, false, nil
 	}
 	var entries []readinessEntry

@@ -61,7 +61,7 @@ func refreshInPlace(in Input, pod *corev1.Pod, p *Plan) error {
 	if done, _, err := InPlaceUpdateCompleted(pod); err != nil || !done {
 		return err
 	}
-	if !hasReadinessGate(pod, appspub.InPlaceUpdateReady) {
+	if !HasReadinessGate(pod, appspub.InPlaceUpdateReady) {
 		return nil
 	}
 	if c := podCondition(pod, appspub.InPlaceUpdateReady); c != nil && c.Status == corev1.ConditionTrue {
