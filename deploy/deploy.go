@@ -36,20 +36,20 @@ func CRDs() (map[string][]byte, error) {
 // CRDObjects returns the CustomResourceDefinitions as objects to apply, in
 // file-name order (each file holds one).
 func CRDObjects() ([]*unstructured.Unstructured, error) {
-	files, err := CRDs()
+	names, err := fs.Glob(crds, "crds/*.yaml")
 	if err != nil {
 		return nil, err
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
 	}
 	sort.Strings(names)
 	out := make([]*unstructured.Unstructured, 0, len(names))
 	for _, n := range names {
+		raw, err := crds.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
 		u := &unstructured.Unstructured{}
-		if err := yaml.Unmarshal(files[n], &u.Object); err != nil {
-			return nil, fmt.Errorf("deploy/crds/%s: %w", n, err)
+		if err := yaml.Unmarshal(raw, &u.Object); err != nil {
+			return nil, fmt.Errorf("deploy/%s: %w", n, err)
 		}
 		out = append(out, u)
 	}

@@ -62,7 +62,7 @@ func TestAdvanceOnCluster(t *testing.T) {
 	first := r.Head()
 
 	createGitSync(t, dyn, ns, srv.RepoURL("app.git"))
-	loop := startLoop(t, c, dyn, ns)
+	startLoop(t, c, dyn, ns)
 	waitGitSync(t, dyn, ns, "the first sync", func(gs *v1alpha1.GitSync) bool {
 		return gs.Status.LastAppliedRevision == "main@sha1:"+first && len(gs.Status.Batches) == 1
 	})
@@ -119,8 +119,10 @@ func TestAdvanceOnCluster(t *testing.T) {
 		t.Error("the second run committed")
 	}
 
-	// 5. ferry applies the new commit (a push webhook would trigger this).
-	loop.Trigger(ns, "app")
+	// 5. ferry applies the new commit, asked as a push webhook asks.
+	if err := gitsync.RequestSync(ctx, dyn, ns, "app", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	waitGitSync(t, dyn, ns, "the advance applied", func(gs *v1alpha1.GitSync) bool {
 		return gs.Status.LastAppliedRevision == "main@sha1:"+second
 	})
@@ -152,7 +154,7 @@ func (l lateClock) After(d time.Duration) <-chan time.Time { return schedule.Rea
 func (l lateClock) NewTimer(d time.Duration) clock.Timer   { return schedule.RealClock{}.NewTimer(d) }
 
 // startLoop runs ferry's GitOps loop for ns until the test ends.
-func startLoop(t *testing.T, c *cluster.Cluster, dyn dynamic.Interface, ns string) *gitsync.Controller {
+func startLoop(t *testing.T, c *cluster.Cluster, dyn dynamic.Interface, ns string) {
 	t.Helper()
 	opts := gitsync.DefaultOptions()
 	opts.ProgressInterval = 200 * time.Millisecond
@@ -173,7 +175,6 @@ func startLoop(t *testing.T, c *cluster.Cluster, dyn dynamic.Interface, ns strin
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	return ctrl
 }
 
 // waitGitSync polls the GitSync until cond holds (30 s at most).

@@ -177,7 +177,12 @@ func (m *Manager) write(ctx context.Context, items []*item, cs *ChangeSet) error
 		})
 		for i, it := range group {
 			if errs[i] == nil {
-				cs.Add(ChangeSetEntry{Ref: it.ref, Action: it.action(), Live: withoutManagedFields(after[i])})
+				// after[i] is not read again: strip it in place rather than
+				// copy every applied object on every sync
+				if after[i] != nil {
+					unstructured.RemoveNestedField(after[i].Object, "metadata", "managedFields")
+				}
+				cs.Add(ChangeSetEntry{Ref: it.ref, Action: it.action(), Live: after[i]})
 			}
 		}
 		if failed := compact(errs); len(failed) > 0 {

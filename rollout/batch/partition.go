@@ -59,8 +59,8 @@ func parsePercent(s string) (float64, error) {
 //
 // Percents may carry a fraction ("99.99%"), as OpenKruise's own helper allows;
 // a string without "%" (such as "5"), a sign or an exponent is an error.
-// rollout/cloneset/plan resolves partitions for the engine the same way;
-// TestPartitionReplicasMatchesEngine keeps the two in step.
+// The rounding is delegated to rollout/cloneset/plan.PartitionReplicas,
+// the engine's own, so the two cannot disagree.
 // A negative int resolves to 0, as OpenKruise clamps it; Parse refuses
 // negative entries in a plan before they get here.
 func PartitionReplicas(partition intstr.IntOrString, replicas int32) (int32, error) {

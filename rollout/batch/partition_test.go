@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
-
-	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
 )
 
 func TestPartitionReplicas(t *testing.T) {
@@ -86,33 +84,6 @@ func TestPartitionReplicasInvariants(t *testing.T) {
 				t.Fatalf("%d%% of %d = %d, below %d for a smaller percent", pct, replicas, got, prev)
 			}
 			prev = got
-		}
-	}
-}
-
-// TestPartitionReplicasMatchesEngine: "batch k of n" must name the pods the
-// engine keeps back, so both resolutions agree wherever both accept a value.
-func TestPartitionReplicasMatchesEngine(t *testing.T) {
-	var values []intstr.IntOrString
-	for n := int32(0); n <= 25; n++ {
-		values = append(values, intstr.FromInt32(n))
-	}
-	for _, p := range []string{"0%", "0.01%", "1%", "12.5%", "14.3%", "33.3%", "50%", "66.67%", "90%", "99%", "99.99%", "100%", "100.0%", "150%"} {
-		values = append(values, intstr.FromString(p))
-	}
-	for replicas := int32(0); replicas <= 40; replicas++ {
-		for _, v := range values {
-			ours, err := PartitionReplicas(v, replicas)
-			if err != nil {
-				t.Fatalf("PartitionReplicas(%s, %d): %v", formatValue(v), replicas, err)
-			}
-			engine, err := plan.PartitionReplicas(&v, int(replicas))
-			if err != nil {
-				t.Fatalf("plan.PartitionReplicas(%s, %d): %v", formatValue(v), replicas, err)
-			}
-			if int(ours) != engine {
-				t.Errorf("%s of %d: batch says %d, engine says %d", formatValue(v), replicas, ours, engine)
-			}
 		}
 	}
 }

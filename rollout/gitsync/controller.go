@@ -103,13 +103,6 @@ func (c *Controller) enqueueOwner(obj any) {
 	}
 }
 
-// Trigger asks for a full sync of namespace/name now (a push webhook).
-func (c *Controller) Trigger(namespace, name string) {
-	key := namespace + "/" + name
-	c.rec.RequestSync(key)
-	c.queue.Add(key)
-}
-
 // Run starts the informers and workers and blocks until ctx ends.
 func (c *Controller) Run(ctx context.Context) error {
 	defer utilruntime.HandleCrash()

@@ -47,7 +47,7 @@ func (r *Reconciler) finalize(ctx context.Context, gs *v1alpha1.GitSync) (time.D
 	}
 	inv := inventoryOf(gs.Status.Inventory)
 	switch {
-	case gs.Spec.Prune != nil && !*gs.Spec.Prune:
+	case PruneInventory(gs) == nil:
 		r.eventf(gs, corev1.EventTypeNormal, ReasonGarbageCollected, "spec.prune is false: %d objects left in place", inv.Len())
 	case gs.Spec.Suspend:
 		r.eventf(gs, corev1.EventTypeNormal, ReasonGarbageCollected, "suspended: %d objects left in place", inv.Len())

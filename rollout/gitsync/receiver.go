@@ -35,12 +35,11 @@ type Hooks struct {
 	kube kubernetes.Interface
 	dyn  dynamic.Interface
 	log  *slog.Logger
-	now  func() time.Time
 }
 
 // NewHooks returns the push receiver's logic; Handler serves it.
 func NewHooks(kube kubernetes.Interface, dyn dynamic.Interface, log *slog.Logger) *Hooks {
-	return &Hooks{kube: kube, dyn: dyn, log: log, now: time.Now}
+	return &Hooks{kube: kube, dyn: dyn, log: log}
 }
 
 // Handler serves /hook/<provider>/<namespace>/<name>: a verified push
@@ -83,7 +82,7 @@ func (h *Hooks) push(ctx context.Context, p source.Push) error {
 		h.log.Info("push ignored: another repository or ref", "gitsync", key, "ref", p.Ref)
 		return nil
 	}
-	return RequestSync(ctx, h.dyn, gs.Namespace, gs.Name, h.now())
+	return RequestSync(ctx, h.dyn, gs.Namespace, gs.Name, time.Now())
 }
 
 // pushConcerns reports whether a push is for the GitSync's repository and

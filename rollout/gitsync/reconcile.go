@@ -168,12 +168,11 @@ func (r *Reconciler) refresh(ctx context.Context, gs *v1alpha1.GitSync) (time.Du
 	if err != nil {
 		return sooner(r.opts.ProgressInterval, r.untilFullSync(gs)), err
 	}
-	next := gs.Status.DeepCopy()
-	*next = NextStatus(gs.Status, Outcome{Now: r.opts.Clock.Now(), Generation: gs.Generation,
+	next := NextStatus(gs.Status, Outcome{Now: r.opts.Clock.Now(), Generation: gs.Generation,
 		Revision: gs.Status.LastAppliedRevision, Result: ResultUnchanged,
 		Inventory: gs.Status.Inventory, Health: h, Batches: batches, Schedule: r.scheduleStatus(gs)})
 	r.metrics.batches(gs, batches)
-	if err := r.writeIfChanged(ctx, gs, *next); err != nil {
+	if err := r.writeIfChanged(ctx, gs, next); err != nil {
 		return 0, err
 	}
 	tick, err := r.advanceBatches(ctx, gs)

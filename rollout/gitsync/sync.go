@@ -64,10 +64,11 @@ func (r *Reconciler) applyAndPrune(ctx context.Context, gs *v1alpha1.GitSync, ob
 		return cs, apply.Inventory{}, failStep(ReasonApplyFailed, true, err)
 	}
 	inv := apply.InventoryOf(cs)
-	if gs.Spec.Prune != nil && !*gs.Spec.Prune {
+	previous := PruneInventory(gs)
+	if previous == nil {
 		return cs, inv, nil
 	}
-	pruned, err := mgr.Prune(ctx, inventoryOf(gs.Status.Inventory), inv, apply.DefaultPruneOptions())
+	pruned, err := mgr.Prune(ctx, *previous, inv, apply.DefaultPruneOptions())
 	if pruned != nil {
 		cs.Add(pruned.Entries...)
 	}
