@@ -78,6 +78,14 @@ var podTemplatePaths = map[schema.GroupKind][]string{
 	podKind:                              nil,
 }
 
+// PodTemplatePath is where objects of kind gk keep the pod template
+// SidecarSets are injected into (nil for a bare Pod, which is its own);
+// ok is false for kinds without one.
+func PodTemplatePath(gk schema.GroupKind) (path []string, ok bool) {
+	path, ok = podTemplatePaths[gk]
+	return path, ok
+}
+
 // sidecarSetsOf decodes every apps.kruise.io/v1alpha1 SidecarSet of the
 // render, sorted by name (the order OpenKruise's webhook lists them in).
 func sidecarSetsOf(objs []*unstructured.Unstructured, prov []Provenance) ([]*appsv1alpha1.SidecarSet, error) {

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
 	"github.com/ferry-gitops/ferry/render/diff"
@@ -101,7 +100,7 @@ func newDiffCommand() *cobra.Command {
 	fl.BoolVar(&f.allowRemote, "allow-remote-bases", false, "let kustomizations fetch remote bases and files")
 	fl.StringVar(&f.namespace, "default-namespace", "default", "namespace of objects that set none (seen by SidecarSet namespace rules)")
 	fl.BoolVar(&f.live, "live", false, "compare the cluster with --head instead of --base (server-side apply dry-run)")
-	fl.StringVar(&f.gitsync, "gitsync", "", "with --live: dry-run as this GitSync (in -n) applies, with its labels, and list what its prune would delete")
+	fl.StringVar(&f.gitsync, "gitsync", "", "with --live: dry-run with this GitSync's (in -n) labels, and list what its prune would delete; with your credentials, not its serviceAccountName")
 	f.kube.addFlags(fl, "with --live: namespace of objects that set none, and of --gitsync (default: the context's)")
 	return cmd
 }
@@ -154,7 +153,7 @@ func runLiveDiff(cmd *cobra.Command, f diffFlags, paths []string, opts diff.Opti
 	var inv *apply.Inventory
 	if f.gitsync != "" {
 		ao.Labels = map[string]string{gitsync.LabelName: f.gitsync, gitsync.LabelNamespace: ns}
-		if inv, err = gitSyncInventory(cmd.Context(), cfg, ns, f.gitsync); err != nil {
+		if inv, err = gitSyncInventory(cmd.Context(), m.Client(), ns, f.gitsync); err != nil {
 			return nil, err
 		}
 	}
@@ -173,11 +172,7 @@ func runLiveDiff(cmd *cobra.Command, f diffFlags, paths []string, opts diff.Opti
 
 // gitSyncInventory reads what the GitSync applied last, so --live lists
 // what its prune would delete.
-func gitSyncInventory(ctx context.Context, cfg *rest.Config, ns, name string) (*apply.Inventory, error) {
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+func gitSyncInventory(ctx context.Context, dyn dynamic.Interface, ns, name string) (*apply.Inventory, error) {
 	u, err := dyn.Resource(v1alpha1.GitSyncResource).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("--gitsync %s/%s: %w", ns, name, err)

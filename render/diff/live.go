@@ -27,7 +27,8 @@ type LiveRequest struct {
 	// Cluster names the cluster in the output, e.g. "cluster kind-prod".
 	Cluster string
 	// Apply are the options the GitOps loop would apply with (default
-	// namespace, the GitSync's labels), so the dry-run is the real one.
+	// namespace, the GitSync's labels). The dry-run runs with the caller's
+	// credentials, not a GitSync's spec.serviceAccountName.
 	Apply apply.ApplyOptions
 	// Inventory, when set, is what a GitSync applied last (its
 	// status.inventory; nil when it does not prune): the objects of it that

@@ -29,8 +29,8 @@ type ObjectChange struct {
 
 	// Key identifies the object.
 	Key ObjectKey `json:"-"`
-	// Body is the normalised object (Secret values masked) for an added or
-	// removed object, to show what appears or goes.
+	// Body is the normalised object (Secret values masked) for an added
+	// object, to show what appears; a removed object is shown by its header.
 	Body map[string]any `json:"-"`
 	// Base and Head are the rendered objects as they are (nil on the side
 	// where the object does not exist), for the rollout impact.
@@ -91,7 +91,7 @@ func newChange(a Action, k ObjectKey, base, head *unstructured.Unstructured, opt
 	}
 	c := ObjectChange{Action: a, Path: k.Path, APIVersion: shown.GetAPIVersion(), Kind: k.Kind,
 		Namespace: k.Namespace, Name: k.Name, Key: k, Base: base, Head: head, Fields: []FieldChange{}}
-	if a != Changed {
+	if a == Added {
 		c.Body = Normalize(shown.Object)
 		if isSecret(k) && !opts.ShowSecrets {
 			c.Body = maskObject(c.Body)

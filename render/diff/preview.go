@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/ferry-gitops/ferry/render"
 	"github.com/ferry-gitops/ferry/render/diff/impact"
 )
 
@@ -140,26 +141,13 @@ func rolloutsOf(path string, changes []ObjectChange, history HistoryFunc) ([]*im
 	return out, nil
 }
 
-// podTemplatePaths says where each workload kind keeps its pod template,
-// as render's injector does; nil means the object is a Pod.
-var podTemplatePaths = map[[2]string][]string{
-	{"apps.kruise.io", "CloneSet"}: {"spec", "template"},
-	{"apps", "Deployment"}:         {"spec", "template"},
-	{"apps", "StatefulSet"}:        {"spec", "template"},
-	{"apps", "DaemonSet"}:          {"spec", "template"},
-	{"batch", "Job"}:               {"spec", "template"},
-	{"batch", "CronJob"}:           {"spec", "jobTemplate", "spec", "template"},
-	{"", "Pod"}:                    nil,
-}
-
 // templateAnnotations returns the annotations of an object's pod template,
 // and whether the object has one.
 func templateAnnotations(o *unstructured.Unstructured) (map[string]string, bool) {
 	if o == nil {
 		return nil, false
 	}
-	gvk := o.GroupVersionKind()
-	p, ok := podTemplatePaths[[2]string{gvk.Group, gvk.Kind}]
+	p, ok := render.PodTemplatePath(o.GroupVersionKind().GroupKind())
 	if !ok {
 		return nil, false
 	}
