@@ -3,7 +3,7 @@
 #   make demo       the main job on the embedded default: a local control plane
 #                   and the bundled example repository
 #   make test       unit tests + e2e tests against a real local control plane
-#   make bench      benchmarks (ratios against peers measured in the same run)
+#   make bench      benchmarks (ratios against peers, where there is one, measured in the same run)
 #   make lint       gofmt + go vet
 #   make generate   regenerate deepcopy code and deploy/crds (kruise-api + ferry's GitSync)
 #

@@ -193,7 +193,7 @@ var diffCases = []diffCase{
 		golden: "secret.json", code: 1,
 	},
 	{
-		name:    "no change with --exit-code=false",
+		name:    "a change with --exit-code=false exits 0",
 		commits: []map[string]string{{"overlays/prod/partition.yaml": partitionPatch("3")}},
 		args:    []string{"--exit-code=false"},
 		golden:  "exit-code-false.txt", code: 0,

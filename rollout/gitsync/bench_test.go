@@ -255,10 +255,10 @@ const hundredApps = 100
 // The loop runs with 4 workers and the 2 s progress interval of
 // DefaultOptions, and without a client-side rate limit, as the kubectl
 // peer runs (it sent its 1,000 requests at over 200 a second): the time is
-// the pipeline's and the apiserver's. `ferry run` leaves the kubeconfig's
-// limits unset, so its apply manager allows 50 QPS after a burst of 100;
-// limiter-floor-s, (requests for the applied objects - 100) / 50, is the
-// least the same work takes there, whatever the pipeline's speed.
+// the pipeline's and the apiserver's. `ferry run` limits its clients to
+// --kube-api-qps 100 after a --kube-api-burst of 200; limiter-floor-s,
+// (requests for the applied objects - 200) / 100, is the least the same
+// work takes there, whatever the pipeline's speed.
 //
 // ferry's memory is the test process's: the Go heap's peak above the
 // baseline taken before the GitSyncs exist (sampled every 50 ms), what
@@ -341,7 +341,7 @@ func BenchmarkHundredGitSyncs(b *testing.B) {
 	b.ReportMetric(mb(kubectlRSS), "kubectl-rss-peak-MB")
 	b.ReportMetric(float64(api.total(nil))/n, "ferry-api-calls")
 	// client-go's token bucket: the burst goes at once, the rest at QPS.
-	b.ReportMetric(max(0, float64(api.total(isObjectRequest))/n-100)/50, "limiter-floor-s")
+	b.ReportMetric(max(0, float64(api.total(isObjectRequest))/n-200)/100, "limiter-floor-s")
 	b.Logf("ferry's API requests: %s", api)
 }
 
