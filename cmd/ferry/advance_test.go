@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/ferry-gitops/ferry/source/gittest"
 )
 
@@ -134,5 +137,40 @@ func TestAdvanceArgumentErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || out != "" {
 			t.Errorf("%v: out %q, error %v; want one mentioning %q", tc.args, out, err, tc.want)
 		}
+	}
+}
+
+// --sign-key signs the advance commit with an armored OpenPGP key, unlocked
+// with $FERRY_SIGN_KEY_PASSPHRASE, so a GitSync with spec.verify applies it.
+func TestAdvanceSignsWithSignKey(t *testing.T) {
+	r := advanceRepo(t, t.TempDir())
+	key := gittest.NewPGPKey(t, "release", "release@example.com")
+	keyFile := filepath.Join(t.TempDir(), "signing.asc")
+	if err := os.WriteFile(keyFile, gittest.ArmoredPrivateKey(t, key, "pass phrase"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FERRY_SIGN_KEY_PASSPHRASE", "pass phrase")
+	noKube := filepath.Join(t.TempDir(), "kubeconfig")
+	if _, err := runFerry(t, "advance", "default/demo", "--repo", r.Work, "--path", "overlays/prod", "--kubeconfig", noKube,
+		"--next", "--push", "--force", "--sign-key", keyFile); err != nil {
+		t.Fatal(err)
+	}
+	repo, err := git.PlainOpen(r.Bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, err := repo.CommitObject(plumbing.NewHash(r.Head()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := commit.Verify(string(gittest.ArmoredPublicKey(t, key))); err != nil {
+		t.Fatalf("the advance commit does not verify with the signing key: %v", err)
+	}
+
+	t.Setenv("FERRY_SIGN_KEY_PASSPHRASE", "")
+	_, err = runFerry(t, "advance", "default/demo", "--repo", r.Work, "--path", "overlays/prod", "--kubeconfig", noKube,
+		"--to-batch", "3", "--push", "--force", "--sign-key", keyFile)
+	if err == nil || !strings.Contains(err.Error(), "--sign-key "+keyFile) || !strings.Contains(err.Error(), "no passphrase") {
+		t.Fatalf("an encrypted key without its passphrase: err %v, want a --sign-key error", err)
 	}
 }
