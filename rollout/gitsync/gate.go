@@ -9,6 +9,13 @@ import (
 
 var schedulePath = field.NewPath("spec", "schedule")
 
+// compiledSchedule is a GitSync's schedule compiled at one generation.
+type compiledSchedule struct {
+	generation int64
+	cal        *schedule.Calendar
+	err        error
+}
+
 // calendar compiles spec.schedule; nil when there is none. A schedule
 // that does not compile is caught by gate, which then holds new revisions:
 // a broken freeze calendar must not let changes through.
@@ -16,7 +23,15 @@ func (r *Reconciler) calendar(gs *v1alpha1.GitSync) (*schedule.Calendar, error) 
 	if gs.Spec.Schedule == nil {
 		return nil, nil
 	}
-	return schedule.Compile(gs.Spec.Schedule, schedulePath, r.opts.Schedule)
+	key := gs.Namespace + "/" + gs.Name
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.calendars[key]; ok && c.generation == gs.Generation && gs.Generation != 0 {
+		return c.cal, c.err
+	}
+	cal, err := schedule.Compile(gs.Spec.Schedule, schedulePath, r.opts.Schedule)
+	r.calendars[key] = compiledSchedule{generation: gs.Generation, cal: cal, err: err}
+	return cal, err
 }
 
 // gate decides whether a new revision may be applied now. The revision

@@ -39,13 +39,17 @@ type Reconciler struct {
 	nextSync map[string]time.Time // key → when the next full sync is due
 	failures map[string]int       // key → consecutive failures, for backoff
 	rand     *rand.Rand
+	// calendars caches each GitSync's compiled schedule by generation: a
+	// reconcile consults it up to three times (gate, status, advance), and
+	// compiling loads the time zone from disk.
+	calendars map[string]compiledSchedule
 }
 
 // NewReconciler wires the pipeline's stages together.
 func NewReconciler(kube kubernetes.Interface, dyn dynamic.Interface, fetcher *source.Fetcher, mgr *apply.Manager,
 	recorder record.EventRecorder, metrics *Metrics, opts Options) *Reconciler {
 	return &Reconciler{kube: kube, dyn: dyn, fetcher: fetcher, apply: mgr, recorder: recorder, metrics: metrics, opts: opts,
-		nextSync: map[string]time.Time{}, failures: map[string]int{}, rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))}
+		nextSync: map[string]time.Time{}, failures: map[string]int{}, calendars: map[string]compiledSchedule{}, rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))}
 }
 
 // Reconcile brings one GitSync a step closer to git and reports how far it
@@ -230,6 +234,7 @@ func (r *Reconciler) Forget(key string) {
 	defer r.mu.Unlock()
 	delete(r.nextSync, key)
 	delete(r.failures, key)
+	delete(r.calendars, key)
 }
 
 // RequestSync makes the next reconcile of key a full sync (a push webhook).
