@@ -20,7 +20,8 @@ import (
 // between syncs: the live CloneSets then stand in, since ferry applied git's
 // partition and plan to them). known are objects the caller already holds
 // as they are now (the apply's answers, by inventory ID); only the others
-// are read from the cluster, so a sync reads each object once.
+// are read from the cluster, once each (CloneSets read for the batches
+// count as known for health).
 func (r *Reconciler) observe(ctx context.Context, gs *v1alpha1.GitSync, inv apply.Inventory, rendered []*unstructured.Unstructured, known map[string]*unstructured.Unstructured) (*HealthSummary, []v1alpha1.BatchStatus, error) {
 	refs, err := inv.Refs()
 	if err != nil {
@@ -29,6 +30,15 @@ func (r *Reconciler) observe(ctx context.Context, gs *v1alpha1.GitSync, inv appl
 	// health is read as the GitSync applies: with spec.serviceAccountName,
 	// as that account, which may read only what it may change
 	mgr, err := r.managerFor(gs)
+	if err != nil {
+		return nil, nil, err
+	}
+	// batches first: the CloneSets it reads join known, so health does
+	// not read them again
+	if known == nil {
+		known = map[string]*unstructured.Unstructured{}
+	}
+	batches, err := r.batches(ctx, mgr.Client(), refs, rendered, gs.Namespace, known)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,8 +71,7 @@ func (r *Reconciler) observe(ctx context.Context, gs *v1alpha1.GitSync, inv appl
 			sum.InProgress = append(sum.InProgress, line)
 		}
 	}
-	batches, err := r.batches(ctx, mgr.Client(), refs, rendered, gs.Namespace, known)
-	return sum, batches, err
+	return sum, batches, nil
 }
 
 // batches computes BatchOf for each CloneSet of the inventory.
@@ -92,6 +101,7 @@ func (r *Reconciler) batches(ctx context.Context, dyn dynamic.Interface, refs []
 			}
 			if err == nil {
 				live = u
+				known[ref.ID()] = u
 			}
 		}
 		git := fromGit[ref.Namespace+"/"+ref.Name]
