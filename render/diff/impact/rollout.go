@@ -126,9 +126,9 @@ var ErrNotCloneSet = errors.New("not a CloneSet")
 
 // Needed reports whether a change of the CloneSet can move pods: its
 // template, replicas, partition or paused flag differ. Other changes
-// (labels, the batch annotation, maxSurge alone) roll nothing.
-func Needed(base, head *appsv1alpha1.CloneSet) bool {
-	b, h := plan.WithDefaults(base), plan.WithDefaults(head)
+// (labels, the batch annotation, maxSurge alone) roll nothing. base and
+// head are Decode's output, defaults filled in.
+func Needed(b, h *appsv1alpha1.CloneSet) bool {
 	return !equalJSON(b.Spec.Template, h.Spec.Template) ||
 		*b.Spec.Replicas != *h.Spec.Replicas ||
 		b.Spec.UpdateStrategy.Partition.String() != h.Spec.UpdateStrategy.Partition.String() ||

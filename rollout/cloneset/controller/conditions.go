@@ -110,3 +110,10 @@ func (o outcome) conditions(conds []appsv1alpha1.CloneSetCondition, now time.Tim
 	}
 	return conds
 }
+
+// hasFailure reports whether conds hold a FailedScale or FailedUpdate
+// condition.
+func hasFailure(conds []appsv1alpha1.CloneSetCondition) bool {
+	return findCondition(conds, appsv1alpha1.CloneSetConditionFailedScale) != nil ||
+		findCondition(conds, appsv1alpha1.CloneSetConditionFailedUpdate) != nil
+}

@@ -112,9 +112,18 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, planErr
 	}
 	// 6. status (computed from the pods as read, so it is written while
-	// the plan is carried out: one API round trip less per pass)
+	// the plan is carried out: one API round trip less per pass). While a
+	// FailedScale or FailedUpdate condition stands, it waits for the
+	// outcome instead: an early write would drop the condition and the
+	// late one put it back, two writes and a flicker per failing pass.
+	first := outcome{phase: result.Phase, planErr: planErr}
+	early := !hasFailure(cached.Status.Conditions)
 	statusDone := make(chan error, 1)
-	go func() { statusDone <- c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr}) }()
+	if early {
+		go func() { statusDone <- c.writeStatus(ctx, p, first) }()
+	} else {
+		statusDone <- nil
+	}
 	execErr := c.executeLogged(ctx, p, result)
 
 	// 7. the passes that follow, planned on this pass's writes (chain.go)
@@ -138,9 +147,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		execErr = c.executeLogged(ctx, last, result)
 	}
 	statusErr := <-statusDone
-	if execErr != nil || planErr != firstPlanErr {
+	switch {
+	case execErr != nil || planErr != firstPlanErr:
 		// the failure belongs in FailedScale/FailedUpdate: write it too
 		statusErr = errors.Join(statusErr, c.writeStatus(ctx, p, outcome{phase: result.Phase, planErr: planErr, execErr: execErr}))
+	case !early:
+		statusErr = c.writeStatus(ctx, p, first)
 	}
 	// 8. podsToDelete and history, judged on the pods as read: a pod deleted
 	// by this reconcile may still be terminating
