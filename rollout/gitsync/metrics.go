@@ -2,10 +2,10 @@ package gitsync
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
 	"github.com/ferry-gitops/ferry/rollout/apply"
@@ -107,19 +107,5 @@ func (m *Metrics) CountRequests(webhook string, h http.Handler) http.Handler {
 	if m == nil {
 		return h
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		m.requests.WithLabelValues(webhook, strconv.Itoa(rec.code)).Inc()
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.code = code
-	s.ResponseWriter.WriteHeader(code)
+	return promhttp.InstrumentHandlerCounter(m.requests.MustCurryWith(prometheus.Labels{"webhook": webhook}), h)
 }
