@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -115,39 +116,32 @@ func runEngine(cmd *cobra.Command, f engineFlags) error {
 		return err
 	}
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 3)
-	running := 1
-	go func() { errc <- eng.Run(ctx) }()
-	if f.healthAddr != "" {
-		running++
-		go func() {
-			errc <- serve(ctx, &http.Server{Addr: f.healthAddr, Handler: eng.Handler()}, "", "", log, "health")
-		}()
-	}
+	var kube kubernetes.Interface
 	if f.webhookAddr != "" {
-		kube, err := kubernetes.NewForConfig(cfg)
-		if err != nil {
+		if kube, err = kubernetes.NewForConfig(cfg); err != nil {
 			return err
 		}
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	// the first to fail stops the others
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return eng.Run(ctx) })
+	if f.healthAddr != "" {
+		g.Go(func() error {
+			return serve(ctx, &http.Server{Addr: f.healthAddr, Handler: eng.Handler()}, "", "", log, "health")
+		})
+	}
+	if f.webhookAddr != "" {
 		h := &admission.Handler{Pods: admission.ClientPods(func(ctx context.Context, ns, name string) (*corev1.Pod, error) {
 			return kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 		})}
 		mux := http.NewServeMux()
 		mux.Handle("/validate-cloneset", h)
-		running++
-		go func() {
-			errc <- serve(ctx, &http.Server{Addr: f.webhookAddr, Handler: mux, TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}},
+		g.Go(func() error {
+			return serve(ctx, &http.Server{Addr: f.webhookAddr, Handler: mux, TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}},
 				f.webhookCert, f.webhookKey, log, "CloneSet validating webhook")
-		}()
+		})
 	}
-	var first error
-	for range running {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-			stop()
-		}
-	}
-	return first
+	return g.Wait()
 }
