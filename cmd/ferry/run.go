@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -192,11 +191,8 @@ func runGitOps(ctx context.Context, f *runFlags, log *slog.Logger) error {
 	}
 	if f.webhook {
 		wopts := f.webhookOpts
-		wopts.URL, wopts.Log, wopts.Now = f.webhookURL, log, time.Now
-		wopts.Service.Namespace = wopts.Namespace
-		wopts.FailurePolicy = admissionregistrationv1.FailurePolicyType(f.failurePolicy)
 		wopts.Middleware = func(h http.Handler) http.Handler { return metrics.CountRequests("sidecar-admission", h) }
-		srv, err := webhook.NewServer(wopts, kube, dyn)
+		srv, err := newWebhookServer(wopts, f.webhookURL, f.failurePolicy, log, kube, dyn)
 		if err != nil {
 			return err
 		}

@@ -84,13 +84,17 @@ func newWebhookCommand() *cobra.Command {
 	return cmd
 }
 
-func runWebhook(ctx context.Context, f *webhookFlags, log *slog.Logger) error {
-	opts := f.opts
-	opts.URL = f.url
+// newWebhookServer completes the webhook options from the command's
+// flags (`ferry webhook` and `ferry run --webhook` share them) and builds
+// the server.
+func newWebhookServer(opts webhook.Options, url, failurePolicy string, log *slog.Logger, kube kubernetes.Interface, dyn dynamic.Interface) (*webhook.Server, error) {
+	opts.URL, opts.Log, opts.Now = url, log, time.Now
 	opts.Service.Namespace = opts.Namespace
-	opts.FailurePolicy = admissionregistrationv1.FailurePolicyType(f.failurePolicy)
-	opts.Log = log
-	opts.Now = time.Now
+	opts.FailurePolicy = admissionregistrationv1.FailurePolicyType(failurePolicy)
+	return webhook.NewServer(opts, kube, dyn)
+}
+
+func runWebhook(ctx context.Context, f *webhookFlags, log *slog.Logger) error {
 	cfg, err := f.kube.restConfig()
 	if err != nil {
 		return err
@@ -103,7 +107,7 @@ func runWebhook(ctx context.Context, f *webhookFlags, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("dynamic client: %w", err)
 	}
-	srv, err := webhook.NewServer(opts, kube, dyn)
+	srv, err := newWebhookServer(f.opts, f.url, f.failurePolicy, log, kube, dyn)
 	if err != nil {
 		return err
 	}
