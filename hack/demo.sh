@@ -48,17 +48,23 @@ trap 'kill $ferry_pid 2>/dev/null || true' EXIT
 # (from a watch, so no step is missed) until it shows UPDATED updated pods
 # of TOTAL, all ready.
 watch_clone() {
-  local want="$1 $1 $2 $2" last="" line
+  local want="$1 $1 $2 $2" last="" line fd pid
   local cols='NAME:.metadata.name,DESIRED:.spec.replicas,UPDATED:.status.updatedReplicas,UPDATED_READY:.status.updatedReadyReplicas,READY:.status.readyReplicas,TOTAL:.status.replicas'
-  while IFS= read -r line; do
+  # our own watch, stopped by its PID (not by a pattern that could match
+  # another run's)
+  exec {fd}< <(exec timeout 120 kubectl get clone -w --field-selector metadata.name=demo -o custom-columns="$cols" 2>&1)
+  pid=$!
+  while IFS= read -r -u "$fd" line; do
     [ "$line" != "$last" ] || continue
     echo "    $line" && last=$line
     read -r _ _ updated updready ready total <<<"$line"
     if [ "$updated $updready $ready $total" = "$want" ]; then
-      pkill -f "kubectl get clone -w --field-selector metadata.name=demo" 2>/dev/null || true
+      kill "$pid" 2>/dev/null || true
+      exec {fd}<&-
       return 0
     fi
-  done < <(timeout 120 kubectl get clone -w --field-selector metadata.name=demo -o custom-columns="$cols" 2>&1)
+  done
+  exec {fd}<&-
   fail "the rollout did not reach $1 updated of $2 in time"
 }
 wait_ready() { # until the GitSync reports Ready=True for what it applied
