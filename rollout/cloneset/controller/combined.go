@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
-	appspub "github.com/openkruise/kruise-api/apps/pub"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // A new pod needs two writes before it can be available: the
@@ -41,8 +39,7 @@ func (c *Controller) refreshWithLifecycle(ctx context.Context, p *pass, r plan.P
 	}
 	data, err := json.Marshal(map[string]any{
 		"metadata": meta,
-		"status": map[string]any{"conditions": []corev1.PodCondition{{Type: appspub.InPlaceUpdateReady, Status: corev1.ConditionTrue,
-			Reason: conditionReasonInPlaceUpdateDone, LastTransitionTime: metav1.NewTime(p.now)}}},
+		"status":   map[string]any{"conditions": []corev1.PodCondition{inPlaceReady(p.now)}},
 	})
 	if err != nil {
 		return false, err
@@ -62,12 +59,8 @@ func (c *Controller) refreshWithLifecycle(ctx context.Context, p *pass, r plan.P
 // labels and annotations (with the UID precondition); ok is false
 // otherwise.
 func metadataOnlyPatch(pod, want *corev1.Pod) (meta map[string]any, ok bool, err error) {
-	raw, err := podPatch(pod, want)
-	if err != nil || raw == nil {
-		return nil, false, err
-	}
-	var patch map[string]any
-	if err := json.Unmarshal(raw, &patch); err != nil {
+	patch, err := podPatchMap(pod, want)
+	if err != nil || patch == nil {
 		return nil, false, err
 	}
 	meta, _ = patch["metadata"].(map[string]any)

@@ -59,8 +59,7 @@ func (c *Controller) refresh(ctx context.Context, p *pass, r plan.PodRefresh) er
 	}
 	switch r.Action {
 	case plan.RefreshSetInPlaceReady:
-		_, err = c.patchConditions(ctx, p, pod, corev1.PodCondition{Type: appspub.InPlaceUpdateReady, Status: corev1.ConditionTrue,
-			Reason: conditionReasonInPlaceUpdateDone, LastTransitionTime: metav1.NewTime(p.now)})
+		_, err = c.patchConditions(ctx, p, pod, inPlaceReady(p.now))
 	case plan.RefreshFinishGrace:
 		want, applyErr := plan.ApplyGraceFinished(pod)
 		if applyErr != nil {
@@ -134,6 +133,13 @@ func (c *Controller) updateInPlace(ctx context.Context, p *pass, pod *corev1.Pod
 	}
 	_, err = c.patchPod(ctx, p, pod, want)
 	return err
+}
+
+// inPlaceReady is the InPlaceUpdateReady condition set True: the pod may be
+// Ready (a new pod, or an in-place update that completed).
+func inPlaceReady(now time.Time) corev1.PodCondition {
+	return corev1.PodCondition{Type: appspub.InPlaceUpdateReady, Status: corev1.ConditionTrue,
+		Reason: conditionReasonInPlaceUpdateDone, LastTransitionTime: metav1.NewTime(now)}
 }
 
 // notReady is the pod Ready condition set False because a readiness gate

@@ -22,6 +22,15 @@ import (
 // podPatch is the strategic merge patch from pod to want (metadata and
 // spec), with the pod's UID as precondition; nil when nothing differs.
 func podPatch(pod, want *corev1.Pod) ([]byte, error) {
+	m, err := podPatchMap(pod, want)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// podPatchMap is podPatch as a map, for callers that add to it.
+func podPatchMap(pod, want *corev1.Pod) (map[string]any, error) {
 	// Most patches change only metadata (lifecycle, specified-delete):
 	// diffing the spec too would cost most of the engine's CPU per write.
 	fromPod, toPod := corev1.Pod{ObjectMeta: pod.ObjectMeta}, corev1.Pod{ObjectMeta: want.ObjectMeta}
@@ -43,7 +52,12 @@ func podPatch(pod, want *corev1.Pod) ([]byte, error) {
 	if string(raw) == "{}" {
 		return nil, nil
 	}
-	return withUID(raw, pod.UID)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	setUID(m, pod.UID)
+	return m, nil
 }
 
 // conditionsPatch is a status patch that sets the given conditions (merged
@@ -53,21 +67,23 @@ func conditionsPatch(pod *corev1.Pod, conds ...corev1.PodCondition) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	return withUID(raw, pod.UID)
-}
-
-func withUID(patch []byte, uid types.UID) ([]byte, error) {
-	var m map[string]any
-	if err := json.Unmarshal(patch, &m); err != nil {
+	var m map[string]any // as a plain map, so its keys serialise sorted
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, err
 	}
-	meta, _ := m["metadata"].(map[string]any)
+	setUID(m, pod.UID)
+	return json.Marshal(m)
+}
+
+// setUID makes a patch's precondition the pod's UID: it fails on a pod
+// recreated under the same name.
+func setUID(patch map[string]any, uid types.UID) {
+	meta, _ := patch["metadata"].(map[string]any)
 	if meta == nil {
 		meta = map[string]any{}
-		m["metadata"] = meta
+		patch["metadata"] = meta
 	}
-	meta["uid"] = uid
-	return json.Marshal(m)
+	meta["uid"] = string(uid)
 }
 
 // patchPod writes the difference between the cached pod and want.
