@@ -55,15 +55,7 @@ const (
 // not used: run with -benchtime 1x (make bench).
 func BenchmarkSidecarWebhookAdmission(b *testing.B) {
 	c := cluster.Shared(b)
-	ns := c.Namespace(b)
-	ferryNS := c.Namespace(b)
-	installCRDs(b, c)
-	setName := "bench-logs-" + ns
-	setYAML := fmt.Sprintf(e2eSidecarSet, setName, ns)
-	if out, err := applyStdin(c, ns, setYAML); err != nil {
-		b.Fatal(err, out)
-	}
-	b.Cleanup(func() { _, _ = c.Kubectl("delete", "sidecarset", setName, "--wait=false") })
+	ns, ferryNS, setName, setYAML := seedSidecarSet(b, c, "bench-logs-")
 
 	cfg := rest.CopyConfig(c.Config)
 	cfg.QPS = -1 // no client-side rate limit: the pacing is the benchmark's

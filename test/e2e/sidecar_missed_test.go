@@ -25,16 +25,8 @@ import (
 // describe shows, and none on the pod it had injected.
 func TestSidecarWebhookDownIgnore(t *testing.T) {
 	c := cluster.Shared(t)
-	ns := c.Namespace(t)
-	ferryNS := c.Namespace(t)
 	ctx := context.Background()
-	installCRDs(t, c)
-
-	setName := "e2e-logs-" + ns
-	if out, err := applyStdin(c, ns, fmt.Sprintf(e2eSidecarSet, setName, ns)); err != nil {
-		t.Fatal(err, out)
-	}
-	t.Cleanup(func() { _, _ = c.Kubectl("delete", "sidecarset", setName, "--wait=false") })
+	ns, ferryNS, setName, _ := seedSidecarSet(t, c, "e2e-logs-")
 	setWritten := time.Now()
 
 	opts := e2eWebhookOptions(t, c, ns, ferryNS)

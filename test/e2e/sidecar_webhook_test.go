@@ -53,6 +53,21 @@ spec:
     persistentVolumeClaim: {claimName: demo-logs}
 `
 
+// seedSidecarSet makes a namespace for pods and one for ferry, installs the
+// CRDs, and applies the seed SidecarSet (named prefix+ns) for the first.
+func seedSidecarSet(t testing.TB, c *cluster.Cluster, prefix string) (ns, ferryNS, setName, setYAML string) {
+	t.Helper()
+	ns, ferryNS = c.Namespace(t), c.Namespace(t)
+	installCRDs(t, c)
+	setName = prefix + ns
+	setYAML = fmt.Sprintf(e2eSidecarSet, setName, ns)
+	if out, err := applyStdin(c, ns, setYAML); err != nil {
+		t.Fatal(err, out)
+	}
+	t.Cleanup(func() { _, _ = c.Kubectl("delete", "sidecarset", setName, "--wait=false") })
+	return ns, ferryNS, setName, setYAML
+}
+
 // TestSidecarWebhook runs ferry's webhook in-process on 127.0.0.1 against the
 // real API server: it registers itself (by URL, with its own CA), injects the
 // seed SidecarSet into a pod created by kubectl (the PVC log-volume kept and
@@ -60,16 +75,8 @@ spec:
 // ferry injected at render time unchanged.
 func TestSidecarWebhook(t *testing.T) {
 	c := cluster.Shared(t)
-	ns := c.Namespace(t)
-	ferryNS := c.Namespace(t)
 	ctx := context.Background()
-	installCRDs(t, c)
-
-	setName := "e2e-logs-" + ns
-	if out, err := applyStdin(c, ns, fmt.Sprintf(e2eSidecarSet, setName, ns)); err != nil {
-		t.Fatal(err, out)
-	}
-	t.Cleanup(func() { _, _ = c.Kubectl("delete", "sidecarset", setName, "--wait=false") })
+	ns, ferryNS, setName, setYAML := seedSidecarSet(t, c, "e2e-logs-")
 
 	startWebhook(t, c, e2eWebhookOptions(t, c, ns, ferryNS))
 
@@ -102,7 +109,7 @@ func TestSidecarWebhook(t *testing.T) {
 	}
 	tpl.Name = ""
 	set := &appsv1alpha1.SidecarSet{}
-	if err := yaml.Unmarshal([]byte(fmt.Sprintf(e2eSidecarSet, setName, ns)), set); err != nil {
+	if err := yaml.Unmarshal([]byte(setYAML), set); err != nil {
 		t.Fatal(err)
 	}
 	injected, err := sidecar.InjectTemplate(&tpl, sidecar.NamespaceInfo{Name: ns}, []*appsv1alpha1.SidecarSet{set})
