@@ -19,7 +19,10 @@
 //     pod watch times both.
 //
 // FERRY_BENCH_TIMELINE=1 also logs every (TOTAL/UPDATED) milestone and the
-// engine's counters; FERRY_E2E_LOG=debug logs a line per engine pass.
+// engine's counters; FERRY_BENCH_TRACE=1 the most common sequences of
+// changes a new pod went through; FERRY_E2E_LOG=debug a line per engine
+// pass. Every run logs the writes the API server served, by kind, for both
+// rollouts.
 //
 //	go test -run '^$' -bench . -benchtime 1x ./rollout/cloneset/bench/
 package bench

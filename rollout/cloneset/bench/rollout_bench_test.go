@@ -47,6 +47,10 @@ var (
 //	baseline-cpu-s, baseline-heap-MB   the same during the Deployment's rollout, when the process runs only the pod watch
 //	ferry-budget-breaks, deployment-budget-breaks   events at which TOTAL > replicas+maxSurge or
 //	                          AVAILABLE < replicas-maxUnavailable (ferry must have none)
+//	ferry-api-writes/pod, deployment-api-writes/pod   writes the API server served during the rollout, from
+//	                          every client (controller, scheduler, kwok), per pod; events and leases excluded
+//	api-writes-ratio          ferry's over the Deployment's: the share of the time ratio the protocols explain
+//	ferry-apiserver-cpu-s, deployment-apiserver-cpu-s   the API server's CPU during the rollout
 func BenchmarkRollout(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("pods=%d", n), func(b *testing.B) {
@@ -71,6 +75,11 @@ func BenchmarkRollout(b *testing.B) {
 				b.ReportMetric(dep.heapMB, "baseline-heap-MB")
 				b.ReportMetric(float64(len(fer.violations)), "ferry-budget-breaks")
 				b.ReportMetric(float64(len(dep.violations)), "deployment-budget-breaks")
+				b.ReportMetric(fer.api.writes/float64(n), "ferry-api-writes/pod")
+				b.ReportMetric(dep.api.writes/float64(n), "deployment-api-writes/pod")
+				b.ReportMetric(fer.api.writes/dep.api.writes, "api-writes-ratio")
+				b.ReportMetric(fer.api.cpuSeconds, "ferry-apiserver-cpu-s")
+				b.ReportMetric(dep.api.cpuSeconds, "deployment-apiserver-cpu-s")
 				if len(fer.violations) > 0 {
 					b.Errorf("ferry broke the rollout budget %d times, first: %s", len(fer.violations), fer.violations[0])
 				}
@@ -81,6 +90,10 @@ func BenchmarkRollout(b *testing.B) {
 				b.Logf("N=%d: ferry %.2fs, Deployment %.2fs (ratio %.2f); ideal %.0f waves x %s = %.1fs (ratio %.2f); %.1f writes/pod; CPU %.2fs (baseline %.2fs); heap %.0f MB (baseline %.0f MB)",
 					n, fer.seconds, dep.seconds, fer.seconds/dep.seconds, waves, readyDelay, ideal, fer.seconds/ideal,
 					float64(fer.writes)/float64(n), fer.cpu, dep.cpu, fer.heapMB, dep.heapMB)
+				b.Logf("N=%d: API server writes from all clients ferry %.0f (%.1f/pod, %.1f on pods), Deployment %.0f (%.1f/pod, %.1f on pods), ratio %.2f; API server CPU ferry %.1fs, Deployment %.1fs (ratio %.2f)",
+					n, fer.api.writes, fer.api.writes/float64(n), fer.api.podWrites/float64(n), dep.api.writes, dep.api.writes/float64(n), dep.api.podWrites/float64(n),
+					fer.api.writes/dep.api.writes, fer.api.cpuSeconds, dep.api.cpuSeconds, fer.api.cpuSeconds/dep.api.cpuSeconds)
+				b.Logf("N=%d: API server writes by kind: ferry: %s; Deployment: %s", n, fer.api, dep.api)
 			}
 		})
 	}
@@ -93,6 +106,7 @@ type result struct {
 	cpu        float64
 	heapMB     float64
 	violations []string // budget violations the observer saw
+	api        apiWork  // what the API server did during the rollout
 }
 
 // rollout sets up N ready pods at v1 in ns, then returns the function that
@@ -114,6 +128,7 @@ func measure(b *testing.B, c *cluster.Cluster, name string, n int, r rollout) re
 	obs := rollouttest.Observe(b, c.Client, ns)
 	defer obs.Stop()
 	obs.SetTarget("bench:1")
+	tr := trace(obs)
 	start, writes, stop := r(b, c, ns, n)
 	defer stop()
 	obs.Wait(b, 5*time.Minute, "initial pods", func(s rollouttest.Snapshot) bool { return s.Total == n && s.Available == n && s.Updated == n })
@@ -124,11 +139,20 @@ func measure(b *testing.B, c *cluster.Cluster, name string, n int, r rollout) re
 	if writes != nil {
 		writes.Store(0)
 	}
+	api0, err := readAPIWork(ctx, c.Client)
+	if err != nil {
+		b.Fatal(err)
+	}
 	cpu0 := cpuSeconds()
 	t0 := time.Now()
 	start()
 	obs.Wait(b, 10*time.Minute, "rollout", func(s rollouttest.Snapshot) bool { return s.Total == n && s.UpdatedAvailable == n })
 	res := result{seconds: time.Since(t0).Seconds(), cpu: cpuSeconds() - cpu0}
+	api1, err := readAPIWork(ctx, c.Client)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res.api = api1.sub(api0)
 	if writes != nil {
 		res.writes = writes.Load()
 	}
@@ -140,6 +164,7 @@ func measure(b *testing.B, c *cluster.Cluster, name string, n int, r rollout) re
 	if os.Getenv("FERRY_BENCH_TIMELINE") == "1" {
 		b.Logf("timeline: %s", strings.Join(obs.Timeline(), ", "))
 	}
+	tr.report(b, "bench:2")
 	res.violations = obs.Violations()
 	if twice := obs.CreatedTwice(); len(twice) > 0 {
 		b.Errorf("%s: pods created twice: %v", name, twice)
