@@ -9,9 +9,10 @@ import (
 )
 
 // maxChain bounds the passes one reconcile runs back to back. A ReCreate
-// wave is four passes (mark specified-delete, delete, create, lifecycle and
-// readiness refresh); a few more leave room for in-place updates and hooks
-// without letting a plan that never settles hold a worker.
+// wave is three passes (mark specified-delete, delete, create; each new
+// pod's readiness and lifecycle refresh goes with its create); a few more
+// leave room for in-place updates and hooks without letting a plan that
+// never settles hold a worker.
 const maxChain = 6
 
 // A reconcile does not wait for the informer between its passes: every
@@ -31,14 +32,15 @@ const maxChain = 6
 // different pods run in parallel; writes to one pod run in order in one
 // goroutine, so the last pod recorded for a name is the newest.
 type written struct {
-	mu      sync.Mutex
-	pods    map[string]*corev1.Pod // patched, as returned
-	created []*corev1.Pod
-	deleted map[string]bool
+	mu        sync.Mutex
+	pods      map[string]*corev1.Pod // patched, as returned
+	created   []*corev1.Pod
+	createdBy map[string]*corev1.Pod // created, by name
+	deleted   map[string]bool
 }
 
 func newWritten() *written {
-	return &written{pods: map[string]*corev1.Pod{}, deleted: map[string]bool{}}
+	return &written{pods: map[string]*corev1.Pod{}, createdBy: map[string]*corev1.Pod{}, deleted: map[string]bool{}}
 }
 
 func (w *written) patched(pod *corev1.Pod) {
@@ -51,6 +53,15 @@ func (w *written) create(pod *corev1.Pod) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.created = append(w.created, pod)
+	w.createdBy[pod.Name] = pod
+}
+
+// createdPod is the pod this pass created under name, as the create
+// returned it; nil if it created none.
+func (w *written) createdPod(name string) *corev1.Pod {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.createdBy[name]
 }
 
 func (w *written) remove(name string) {
@@ -69,7 +80,8 @@ func canChain(p *pass, pl plan.Plan, err error) bool {
 
 // next is the pass that follows p: the same CloneSet and revisions, p's
 // pods with p's writes applied (patched pods replaced by what the API
-// returned, deleted pods no longer active, created pods added). A deleted
+// returned, deleted pods no longer active, created pods added, as their
+// last write returned them). A deleted
 // pod stays claimed (its instance id is taken until it is gone) and is
 // remembered as deleted by every later pass of the chain: the object
 // claimed for it is the one read before the delete.
@@ -95,6 +107,9 @@ func (p *pass) next(now time.Time) *pass {
 		}
 	}
 	for _, pod := range w.created {
+		if got := w.pods[pod.Name]; got != nil && got.UID == pod.UID {
+			pod = got
+		}
 		n.claimed = append(n.claimed, pod)
 		n.pods = append(n.pods, pod)
 		n.byName[pod.Name] = pod

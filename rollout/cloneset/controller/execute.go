@@ -30,20 +30,7 @@ func (c *Controller) execute(ctx context.Context, p *pass, pl plan.Plan) error {
 	work := byPod(pl)
 	errs := []error{
 		forEach(ctx, len(work), limit, func(ctx context.Context, i int) error {
-			if w := work[i]; len(w.refresh) == 1 && w.lifecycle != nil {
-				if done, err := c.refreshWithLifecycle(ctx, p, w.refresh[0], *w.lifecycle); done || err != nil {
-					return err
-				}
-			}
-			for _, r := range work[i].refresh {
-				if err := c.refresh(ctx, p, r); err != nil {
-					return err
-				}
-			}
-			if ch := work[i].lifecycle; ch != nil {
-				return c.changeLifecycle(ctx, p, *ch)
-			}
-			return nil
+			return c.writePodWork(ctx, p, work[i])
 		}),
 	}
 	if len(pl.Creates) > 0 {
@@ -64,6 +51,25 @@ func (c *Controller) execute(ctx context.Context, p *pass, pl plan.Plan) error {
 type podWork struct {
 	refresh   []plan.PodRefresh
 	lifecycle *plan.LifecycleChange
+}
+
+// writePodWork writes one pod's items in order (refresh first), in one
+// status patch when they are the usual pair of a new pod (combined.go).
+func (c *Controller) writePodWork(ctx context.Context, p *pass, w *podWork) error {
+	if len(w.refresh) == 1 && w.lifecycle != nil {
+		if done, err := c.refreshWithLifecycle(ctx, p, w.refresh[0], *w.lifecycle); done || err != nil {
+			return err
+		}
+	}
+	for _, r := range w.refresh {
+		if err := c.refresh(ctx, p, r); err != nil {
+			return err
+		}
+	}
+	if ch := w.lifecycle; ch != nil {
+		return c.changeLifecycle(ctx, p, *ch)
+	}
+	return nil
 }
 
 // byPod groups a plan's refresh and lifecycle items by pod, in the order

@@ -2,7 +2,9 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
@@ -18,6 +20,9 @@ const instanceIDLength = 5
 // createPods creates one pod per PodCreate (and its PVCs first). Every name
 // is expected before its request is sent; names whose request failed or
 // was never sent are un-expected, since the cache will never show them.
+// Each created pod gets its refresh (plan.RefreshNew) as soon as its
+// create returns, alongside the creates still starting; a failed refresh
+// is returned but leaves the create counted (the next pass plans it again).
 func (c *Controller) createPods(ctx context.Context, p *pass, creates []plan.PodCreate) error {
 	ids := instanceIDs(len(creates), p.claimed, p.pvcs)
 	pods := make([]*corev1.Pod, len(creates))
@@ -37,37 +42,58 @@ func (c *Controller) createPods(ctx context.Context, p *pass, creates []plan.Pod
 	for _, pvc := range p.pvcs {
 		existing[pvc.Name] = true
 	}
+	in := c.planInput(p)
+	refreshErrs := make([]error, len(pods))
+	var refreshes sync.WaitGroup
 	done, err := slowStart(ctx, len(pods), c.opts.WriteParallelism, func(ctx context.Context, i int) error {
-		return c.createPod(ctx, p, pods[i], existing)
+		got, err := c.createPod(ctx, p, pods[i], existing)
+		if err != nil {
+			return err
+		}
+		refreshes.Go(func() { refreshErrs[i] = c.refreshCreated(ctx, p, in, got) })
+		return nil
 	})
+	refreshes.Wait()
 	for i, pod := range pods {
 		if !done[i] {
 			c.scale.Observe(p.key, ExpectCreate, "pod/"+pod.Name)
 		}
 	}
-	return err
+	return errors.Join(err, errors.Join(refreshErrs...))
 }
 
-func (c *Controller) createPod(ctx context.Context, p *pass, pod *corev1.Pod, existingPVCs map[string]bool) error {
+// refreshCreated writes the refresh a pod just created needs.
+func (c *Controller) refreshCreated(ctx context.Context, p *pass, in plan.Input, pod *corev1.Pod) error {
+	refresh, lifecycle, err := plan.RefreshNew(in, pod)
+	if err != nil {
+		return fmt.Errorf("cloneset %s: pod %s: %w", p.key, pod.Name, err)
+	}
+	if len(refresh) == 0 && lifecycle == nil {
+		return nil
+	}
+	return c.writePodWork(ctx, p, &podWork{refresh: refresh, lifecycle: lifecycle})
+}
+
+func (c *Controller) createPod(ctx context.Context, p *pass, pod *corev1.Pod, existingPVCs map[string]bool) (*corev1.Pod, error) {
 	for _, claim := range plan.NewClaims(p.cs, pod.Labels[appsv1alpha1.CloneSetInstanceID]) {
 		if existingPVCs[claim.Name] {
 			continue
 		}
 		if err := c.createClaim(ctx, p, claim); err != nil {
 			c.recorder.Eventf(p.cached, corev1.EventTypeWarning, string(ReasonFailedCreate), "failed to create pvc %s: %v", claim.Name, err)
-			return err
+			return nil, err
 		}
 	}
 	got, err := c.clients.Kube.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{FieldManager: FieldManager})
 	if err != nil {
 		c.recorder.Eventf(p.cached, corev1.EventTypeWarning, string(ReasonFailedCreate), "failed to create pod %s: %v", pod.Name, err)
-		return fmt.Errorf("create pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		return nil, fmt.Errorf("create pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	p.written.create(got)
 	c.metrics.writes.Add(1)
 	c.metrics.podsCreated.Add(1)
 	c.recorder.Eventf(p.cached, corev1.EventTypeNormal, string(ReasonSuccessfulCreate), "succeed to create pod %s", pod.Name)
-	return nil
+	return got, nil
 }
 
 func (c *Controller) createClaim(ctx context.Context, p *pass, claim *corev1.PersistentVolumeClaim) error {

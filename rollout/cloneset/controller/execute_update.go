@@ -20,6 +20,9 @@ const (
 func (c *Controller) podOf(p *pass, name string) (*corev1.Pod, error) {
 	pod := p.byName[name]
 	if pod == nil {
+		pod = p.written.createdPod(name)
+	}
+	if pod == nil {
 		return nil, fmt.Errorf("cloneset %s: pod %s not in this pass", p.key, name)
 	}
 	return pod, nil

@@ -47,6 +47,15 @@ func (m *Metrics) Writes() int64 { return m.writes.Load() }
 // already gone is not counted).
 func (m *Metrics) PodsDeleted() int64 { return m.podsDeleted.Load() }
 
+// Passes is how many passes acted in the given phase (plan.Phase).
+func (m *Metrics) Passes(phase string) int64 {
+	v, ok := m.phases.Load(phase)
+	if !ok {
+		return 0
+	}
+	return v.(*atomic.Int64).Load()
+}
+
 // StatusMetadataDropped counts combined pods/status patches whose label
 // changes the API server did not keep (see combined.go).
 func (m *Metrics) StatusMetadataDropped() int64 { return m.metaDropped.Load() }

@@ -163,7 +163,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 
 // planPass runs the planner on a pass.
 func (c *Controller) planPass(p *pass) (plan.Plan, error) {
-	result, err := plan.Pass(plan.Input{
+	return plan.Pass(c.planInput(p))
+}
+
+// planInput is what the planner reads of a pass.
+func (c *Controller) planInput(p *pass) plan.Input {
+	return plan.Input{
 		CloneSet:        p.cs,
 		Pods:            p.pods,
 		Revisions:       p.revisions,
@@ -172,8 +177,7 @@ func (c *Controller) planPass(p *pass) (plan.Plan, error) {
 		NodeLabels:      p.nodeLabels,
 		Now:             p.now,
 		Options:         c.opts.Plan,
-	})
-	return result, err
+	}
 }
 
 // executeLogged carries out a plan and logs the pass at debug level.

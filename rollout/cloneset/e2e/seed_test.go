@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ferry-gitops/ferry/rollout/cloneset/internal/rollouttest"
+	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -74,6 +75,12 @@ func TestSeedScenario(t *testing.T) {
 				// terminating pod again or create a sixth)
 				if created, deleted := e.obs.CreatedWithImage("demo:2"), eng.Metrics().PodsDeleted(); created != 5 || deleted != 5 {
 					t.Errorf("pods created at demo:2: %d, pods deleted: %d; want 5 and 5", created, deleted)
+				}
+				// a new pod gets InPlaceUpdateReady and its Normal state
+				// from the pass that creates it, so no pass of a ReCreate
+				// rollout is left to refresh anything
+				if n := eng.Metrics().Passes(string(plan.PhaseRefresh)); n != 0 {
+					t.Errorf("%d Refresh passes: a created pod was not refreshed by the pass that created it", n)
 				}
 			}
 		})

@@ -15,22 +15,51 @@ import (
 // Condition and grace writes do not end the pass, as in Kruise.
 func planRefresh(in Input, p *Plan) (modified bool, err error) {
 	for _, pod := range in.Pods {
-		if err := refreshInPlace(in, pod, p); err != nil {
-			return false, err
-		}
-		ch, err := lifecycleTransition(in, pod)
+		m, err := refreshPod(in, pod, p)
 		if err != nil {
 			return false, err
 		}
-		if ch != nil {
-			p.Lifecycle = append(p.Lifecycle, *ch)
-			modified = true
-		}
-		if _, ok := pod.Labels[LabelTemplateHash]; !ok {
-			p.Refresh = append(p.Refresh, PodRefresh{Pod: pod.Name, Action: RefreshBackfillTemplateHash,
-				TemplateHash: ShortHash(pod.Labels[LabelRevisionHash])})
-			modified = true
-		}
+		modified = modified || m
+	}
+	return modified, nil
+}
+
+// RefreshNew is the refresh a pod the engine has just created needs (the
+// InPlaceUpdateReady condition, PreparingNormal -> Normal when no preNormal
+// hook holds it): what the Refresh phase of the next pass would plan for
+// it. The engine writes it right after the create instead of a pass later,
+// so the condition is in place before the pod starts; the kubelet then
+// reports it Ready in its first status, not after a second one. in.Pods is
+// not read.
+func RefreshNew(in Input, pod *corev1.Pod) (refresh []PodRefresh, lifecycle *LifecycleChange, err error) {
+	var p Plan
+	if _, err := refreshPod(in, pod, &p); err != nil {
+		return nil, nil, err
+	}
+	if len(p.Lifecycle) > 0 {
+		lifecycle = &p.Lifecycle[0]
+	}
+	return p.Refresh, lifecycle, nil
+}
+
+// refreshPod adds one pod's refresh and lifecycle items to p; modified is
+// planRefresh's.
+func refreshPod(in Input, pod *corev1.Pod, p *Plan) (modified bool, err error) {
+	if err := refreshInPlace(in, pod, p); err != nil {
+		return false, err
+	}
+	ch, err := lifecycleTransition(in, pod)
+	if err != nil {
+		return false, err
+	}
+	if ch != nil {
+		p.Lifecycle = append(p.Lifecycle, *ch)
+		modified = true
+	}
+	if _, ok := pod.Labels[LabelTemplateHash]; !ok {
+		p.Refresh = append(p.Refresh, PodRefresh{Pod: pod.Name, Action: RefreshBackfillTemplateHash,
+			TemplateHash: ShortHash(pod.Labels[LabelRevisionHash])})
+		modified = true
 	}
 	return modified, nil
 }
