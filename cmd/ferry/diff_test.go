@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -310,6 +311,45 @@ func TestDiffFlagErrors(t *testing.T) {
 		out, err := runFerry(t, append([]string{"diff", "--repo", t.TempDir()}, tc.args...)...)
 		if code := exitCode(err); code != 2 || !strings.Contains(err.Error(), tc.want) || out != "" {
 			t.Errorf("%v: exit %d, error %v, output %q; want exit 2 mentioning %q", tc.args, code, err, out, tc.want)
+		}
+	}
+}
+
+// --color auto colours a terminal only, and NO_COLOR (any non-empty value)
+// turns that off; always and never ignore both. /dev/null is a character
+// device, as a terminal is, so it stands in for one.
+func TestUseColor(t *testing.T) {
+	tty, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	var buf strings.Builder
+	for _, tc := range []struct {
+		mode    string
+		noColor string
+		w       io.Writer
+		want    bool
+	}{
+		{"auto", "", tty, true},
+		{"auto", "1", tty, false},
+		{"auto", "", file, false},
+		{"auto", "", &buf, false},
+		{"always", "1", &buf, true},
+		{"never", "", tty, false},
+	} {
+		t.Setenv("NO_COLOR", tc.noColor)
+		got, err := useColor(tc.mode, tc.w)
+		if err != nil {
+			t.Fatalf("useColor(%s, %T) with NO_COLOR=%q: %v", tc.mode, tc.w, tc.noColor, err)
+		}
+		if got != tc.want {
+			t.Errorf("useColor(%s, %T) with NO_COLOR=%q = %t, want %t", tc.mode, tc.w, tc.noColor, got, tc.want)
 		}
 	}
 }
