@@ -18,8 +18,9 @@ import (
 // deploy/ installs ferry in a cluster; ferry's own render and apply install
 // it here (dogfooding), and the engine, running as ferry's ServiceAccount
 // with only the ferry-manager role (the cluster-admin binding for applying
-// git's objects removed), rolls a CloneSet out: the role holds everything
-// the engine needs.
+// git's objects removed), creates a CloneSet's pods, rolls a new image out
+// (specified-delete patches, deletions, a second ControllerRevision) and
+// scales it in: the role holds everything the engine needs.
 func TestDeployManifestsGiveTheEngineWhatItNeeds(t *testing.T) {
 	c := cluster.Shared(t)
 	ctx := context.Background()
@@ -69,12 +70,34 @@ spec:
 `); err != nil {
 		t.Fatal(err, out)
 	}
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		out, err := c.Kubectl("-n", ns, "get", "clone", "web", "-o", "jsonpath={.status.readyReplicas}/{.status.replicas}")
-		return err == nil && out == "3/3", nil
+	waitStatus := func(what, want string) {
+		t.Helper()
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+			out, err := c.Kubectl("-n", ns, "get", "clone", "web", "-o",
+				"jsonpath={.status.replicas}/{.status.readyReplicas}/{.status.updatedReadyReplicas}")
+			return err == nil && out == want, nil
+		})
+		if err != nil {
+			out, _ := c.Kubectl("-n", ns, "get", "clone", "web", "-o", "yaml")
+			t.Fatalf("the engine as ferry's ServiceAccount did not %s (want replicas/ready/updatedReady %s):\n%s", what, want, out)
+		}
+	}
+	waitStatus("create the pods", "3/3/3")
+	if out, err := c.Kubectl("-n", ns, "patch", "clone", "web", "--type=json",
+		"-p", `[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"web:2"}]`); err != nil {
+		t.Fatal(err, out)
+	}
+	waitStatus("roll web:2 out", "3/3/3")
+	var images string
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		images, err = c.Kubectl("-n", ns, "get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}")
+		return err == nil && images == "web:2 web:2 web:2 ", nil // the web:1 pods gone
 	})
 	if err != nil {
-		out, _ := c.Kubectl("-n", ns, "get", "clone", "web", "-o", "yaml")
-		t.Fatalf("the engine as ferry's ServiceAccount did not roll the CloneSet out:\n%s", out)
+		t.Fatalf("pods run %q after the rollout, want web:2 three times", images)
 	}
+	if out, err := c.Kubectl("-n", ns, "scale", "clone", "web", "--replicas=1"); err != nil {
+		t.Fatal(err, out)
+	}
+	waitStatus("scale in", "1/1/1")
 }
