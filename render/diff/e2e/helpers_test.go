@@ -46,6 +46,14 @@ func manager(t *testing.T, c *cluster.Cluster) *apply.Manager {
 // applyRevision renders path at rev and applies it as the GitOps loop does.
 func applyRevision(t *testing.T, m *apply.Manager, repo, rev, path, ns string) []*unstructured.Unstructured {
 	t.Helper()
+	return applyRevisionWith(t, m, repo, rev, path, apply.ApplyOptions{DefaultNamespace: ns})
+}
+
+// applyRevisionWith applies path at rev with the given options (a
+// GitSync's labels, as its loop applies).
+func applyRevisionWith(t *testing.T, m *apply.Manager, repo, rev, path string, ao apply.ApplyOptions) []*unstructured.Unstructured {
+	t.Helper()
+	ns := ao.DefaultNamespace
 	ctx := context.Background()
 	src, err := render.Open(ctx, repo, rev)
 	if err != nil {
@@ -57,7 +65,7 @@ func applyRevision(t *testing.T, m *apply.Manager, repo, rev, path, ns string) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Apply(ctx, res.Objects, apply.ApplyOptions{DefaultNamespace: ns}); err != nil {
+	if _, err := m.Apply(ctx, res.Objects, ao); err != nil {
 		t.Fatalf("apply %s at %s: %v", path, rev, err)
 	}
 	return res.Objects

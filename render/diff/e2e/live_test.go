@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
@@ -73,6 +74,30 @@ func TestLiveDiff(t *testing.T) {
 	}
 }
 
+// A cluster a GitSync keeps in sync carries the GitSync's labels on every
+// object. --live --gitsync dry-runs with them, so that cluster shows no
+// change; without --gitsync the same dry-run would drop them, and says so.
+func TestLiveDiffWithAGitSyncsLabels(t *testing.T) {
+	c := cluster.Shared(t)
+	ns := c.Namespace(t)
+	m := manager(t, c)
+	r := newRepo(t, liveApp(ns, "web:1", "v1"))
+	labels := map[string]string{gitsync.LabelName: "app", gitsync.LabelNamespace: ns}
+	objs := applyRevisionWith(t, m, r.Work, "HEAD", "app", apply.ApplyOptions{DefaultNamespace: ns, Labels: labels})
+	createGitSync(t, c, ns, "app", true, inventoryOf(objs, ns))
+	args := []string{"diff", "--live", "--kubeconfig", c.Kubeconfig, "-n", ns, "--repo", r.Work, "--head", "HEAD"}
+
+	out, errOut, code := runFerry(t, append(args, "--gitsync", "app", "app")...)
+	if code != 0 || !strings.Contains(out, "0 changed, 0 added, 0 removed; 0 rollouts") {
+		t.Fatalf("--gitsync app on the cluster it applied: exit %d, want 0 and no change\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = runFerry(t, append(args, "app")...)
+	dropped := "~ ConfigMap " + ns + "/settings\n  - metadata.labels:\n  -     " + gitsync.LabelName + ": app\n"
+	if code != 1 || !strings.Contains(out, dropped) || !strings.Contains(out, "2 changed, 0 added, 0 removed") {
+		t.Fatalf("without --gitsync: exit %d, want 1 and the GitSync's label dropped\n%s%s", code, out, errOut)
+	}
+}
+
 // With --gitsync, --live also lists what the GitSync's prune would delete:
 // objects of its inventory that head no longer renders, but not one
 // annotated ferry.dev/prune: disabled; with spec.prune false, none.
@@ -85,15 +110,7 @@ func TestLiveDiffListsWhatPruneWouldDelete(t *testing.T) {
 	before["app/old.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old}\ndata: {key: x}\n"
 	before["app/kept.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept, annotations: {ferry.dev/prune: disabled}}\ndata: {key: x}\n"
 	r := newRepo(t, before, liveApp(ns, "web:1", "v1"))
-	objs := applyRevision(t, m, r.Work, "HEAD~1", "app", ns)
-	refs := make([]apply.ObjectRef, 0, len(objs))
-	for _, o := range objs {
-		if o.GetNamespace() == "" {
-			o.SetNamespace(ns)
-		}
-		refs = append(refs, apply.RefOf(o))
-	}
-	inv := apply.NewInventory(refs)
+	inv := inventoryOf(applyRevision(t, m, r.Work, "HEAD~1", "app", ns), ns)
 	for _, prune := range []bool{true, false} {
 		name := fmt.Sprintf("app-prune-%v", prune)
 		createGitSync(t, c, ns, name, prune, inv)
@@ -117,6 +134,18 @@ func TestLiveDiffListsWhatPruneWouldDelete(t *testing.T) {
 	if _, err := c.Client.CoreV1().ConfigMaps(ns).Get(t.Context(), "old", metav1.GetOptions{}); err != nil {
 		t.Fatalf("ConfigMap old after the diff: %v (a diff must delete nothing)", err)
 	}
+}
+
+// inventoryOf is the inventory a GitSync records for objs applied in ns.
+func inventoryOf(objs []*unstructured.Unstructured, ns string) apply.Inventory {
+	refs := make([]apply.ObjectRef, 0, len(objs))
+	for _, o := range objs {
+		if o.GetNamespace() == "" {
+			o.SetNamespace(ns)
+		}
+		refs = append(refs, apply.RefOf(o))
+	}
+	return apply.NewInventory(refs)
 }
 
 // createGitSync creates a GitSync whose status says it applied inv.
