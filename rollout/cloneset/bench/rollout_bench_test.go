@@ -34,9 +34,12 @@ var (
 	maxUnavailable = intstr.FromString("10%")
 )
 
-// BenchmarkRollout rolls N pods from image v1 to v2, first with a
-// Deployment (kube-controller-manager), then with a ReCreate CloneSet run
-// by ferry's engine in this process, and reports:
+// BenchmarkRollout rolls N pods from image v1 to v2 with a Deployment
+// (kube-controller-manager) and with a ReCreate CloneSet run by ferry's
+// engine in this process, in the order Deployment, ferry, ferry,
+// Deployment, so that whatever drifts during a run (a cluster warming up,
+// load from elsewhere) weighs on both alike; each number is the mean of the
+// two rollouts of its side. It reports:
 //
 //	ferry-s, deployment-s     wall time from the template change until all N pods run v2, Ready, and no old pod is left
 //	ferry/deployment          the ratio (target <= 1)
@@ -46,7 +49,7 @@ var (
 //	engine-cpu-s, heap-MB     process CPU and live heap during/after ferry's rollout
 //	baseline-cpu-s, baseline-heap-MB   the same during the Deployment's rollout, when the process runs only the pod watch
 //	ferry-budget-breaks, deployment-budget-breaks   events at which TOTAL > replicas+maxSurge or
-//	                          AVAILABLE < replicas-maxUnavailable (ferry must have none)
+//	                          AVAILABLE < replicas-maxUnavailable, in both rollouts of a side (ferry must have none)
 //	ferry-api-writes/pod, deployment-api-writes/pod   writes the API server served during the rollout, from
 //	                          every client (controller, scheduler, kwok), per pod; events and leases excluded
 //	api-writes-ratio          ferry's over the Deployment's: the share of the time ratio the protocols explain
@@ -59,8 +62,12 @@ func BenchmarkRollout(b *testing.B) {
 				b.Fatal(err)
 			}
 			for range b.N {
-				dep := measure(b, c, "Deployment", n, deploymentRollout)
-				fer := measure(b, c, "ferry", n, ferryRollout)
+				dep1 := measure(b, c, "Deployment", n, deploymentRollout)
+				fer1 := measure(b, c, "ferry", n, ferryRollout)
+				fer2 := measure(b, c, "ferry", n, ferryRollout)
+				dep2 := measure(b, c, "Deployment", n, deploymentRollout)
+				b.Logf("N=%d: Deployment %.2fs then %.2fs, ferry %.2fs then %.2fs", n, dep1.seconds, dep2.seconds, fer1.seconds, fer2.seconds)
+				dep, fer := mean(dep1, dep2), mean(fer1, fer2)
 				waves := math.Ceil(float64(n) / float64(scaled(maxSurge, n, true)+scaled(maxUnavailable, n, false)))
 				ideal := waves * readyDelay.Seconds()
 				b.ReportMetric(fer.seconds, "ferry-s")
@@ -93,7 +100,7 @@ func BenchmarkRollout(b *testing.B) {
 				b.Logf("N=%d: API server writes from all clients ferry %.0f (%.1f/pod, %.1f on pods), Deployment %.0f (%.1f/pod, %.1f on pods), ratio %.2f; API server CPU ferry %.1fs, Deployment %.1fs (ratio %.2f)",
 					n, fer.api.writes, fer.api.writes/float64(n), fer.api.podWrites/float64(n), dep.api.writes, dep.api.writes/float64(n), dep.api.podWrites/float64(n),
 					fer.api.writes/dep.api.writes, fer.api.cpuSeconds, dep.api.cpuSeconds, fer.api.cpuSeconds/dep.api.cpuSeconds)
-				b.Logf("N=%d: API server writes by kind: ferry: %s; Deployment: %s", n, fer.api, dep.api)
+				b.Logf("N=%d: API server writes by kind (first rollout of each): ferry: %s; Deployment: %s", n, fer.api, dep.api)
 			}
 		})
 	}
@@ -107,6 +114,20 @@ type result struct {
 	heapMB     float64
 	violations []string // budget violations the observer saw
 	api        apiWork  // what the API server did during the rollout
+}
+
+// mean is the mean of two measurements of one side; violations are
+// those of both.
+func mean(a, b result) result {
+	return result{
+		seconds:    (a.seconds + b.seconds) / 2,
+		writes:     (a.writes + b.writes) / 2,
+		cpu:        (a.cpu + b.cpu) / 2,
+		heapMB:     max(a.heapMB, b.heapMB),
+		violations: append(append([]string(nil), a.violations...), b.violations...),
+		api: apiWork{writes: (a.api.writes + b.api.writes) / 2, podWrites: (a.api.podWrites + b.api.podWrites) / 2,
+			cpuSeconds: (a.api.cpuSeconds + b.api.cpuSeconds) / 2, byKind: a.api.byKind},
+	}
 }
 
 // rollout sets up N ready pods at v1 in ns, then returns the function that
