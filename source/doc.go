@@ -11,7 +11,7 @@
 //     (username/password, bearerToken, ca.crt, identity + known_hosts) into
 //     transport credentials. SSH host keys are checked against known_hosts
 //     and fail closed.
-//   - Is the commit trusted? [Verify] checks the OpenPGP signature of a
+//   - Is the commit trusted? [Verify] checks the OpenPGP or SSH signature of a
 //     commit against a keyring built by [KeyringFromSecret].
 //   - When should we look again? [Receiver] turns authenticated push webhooks
 //     into callbacks; [Jitter] and [Backoff] compute poll delays as pure

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -16,27 +17,41 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// Keyring is the set of OpenPGP public keys a GitSync trusts.
+// Keyring is the set of public keys a GitSync trusts: OpenPGP keys, and
+// SSH keys for commits signed with `gpg.format ssh`.
 type Keyring struct {
 	entities openpgp.EntityList
+	ssh      []sshKey
 }
 
-// KeyringFromSecret reads every "*.asc" key of a Secret (armored OpenPGP
-// public keys, one or more per key, as Flux expects them). A Secret
-// without any is ErrInvalid: verification that trusts nobody is a typo.
+func (k *Keyring) empty() bool { return k == nil || len(k.entities)+len(k.ssh) == 0 }
+
+// KeyringFromSecret reads every "*.asc" entry of a Secret (armored OpenPGP
+// public keys, one or more per entry, as Flux expects them) and every
+// "*.pub" entry (OpenSSH public keys, one per line; an authorized_keys or
+// allowed_signers file works). A Secret without any is ErrInvalid:
+// verification that trusts nobody is a typo.
 func KeyringFromSecret(data map[string][]byte) (*Keyring, error) {
 	names := make([]string, 0, len(data))
 	for name := range data {
-		if strings.HasSuffix(name, ".asc") {
+		if strings.HasSuffix(name, ".asc") || strings.HasSuffix(name, ".pub") {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, errorf("verify", "", ErrInvalid, "verification secret has no *.asc public keys")
+		return nil, errorf("verify", "", ErrInvalid, "verification secret has no *.asc (OpenPGP) or *.pub (SSH) public keys")
 	}
 	k := &Keyring{}
 	for _, name := range names {
+		if strings.HasSuffix(name, ".pub") {
+			keys, err := parseSSHKeys(data[name])
+			if err != nil {
+				return nil, errorf("verify", "", ErrInvalid, "secret key %q: not OpenSSH public keys: %v", name, err)
+			}
+			k.ssh = append(k.ssh, keys...)
+			continue
+		}
 		list, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(data[name]))
 		if err != nil {
 			return nil, errorf("verify", "", ErrInvalid, "secret key %q: not an armored OpenPGP key ring: %v", name, err)
@@ -48,19 +63,26 @@ func KeyringFromSecret(data map[string][]byte) (*Keyring, error) {
 
 // Signer names the key behind a valid signature, for status and events.
 type Signer struct {
-	KeyID       string // 16 hex digits of the signing (sub)key, as gpg prints it
-	Fingerprint string // 40 hex digits of the primary key
-	Identity    string // a user id of the key, "Name <email>"
+	// KeyID: 16 hex digits of the OpenPGP signing (sub)key, as gpg prints
+	// it; for an SSH key its SHA256 fingerprint, as ssh-keygen prints it.
+	KeyID string
+	// Fingerprint: 40 hex digits of the OpenPGP primary key; the SHA256
+	// fingerprint of an SSH key.
+	Fingerprint string
+	// Identity: a user id of the OpenPGP key, "Name <email>"; the comment
+	// of the SSH key in the Secret.
+	Identity string
 }
 
-// Verify checks the OpenPGP signature of commit against keyring at time
-// now (key expiry and revocation are judged then). A zero now judges them at
-// the signature's creation time, as `git verify-commit` does when it accepts
-// a since-expired key.
+// Verify checks the signature of commit, OpenPGP or SSH, against keyring
+// at time now (OpenPGP key expiry and revocation are judged then; SSH keys
+// carry no expiry). A zero now judges them at the signature's creation
+// time, as `git verify-commit` does when it accepts a since-expired key.
 //
 // The outcomes: a Signer, or ErrUnsignedCommit (no signature), or
-// ErrUntrustedSignature (unknown key, bad or multiple signatures, SSH
-// signature); the message names the commit and the signing key id.
+// ErrUntrustedSignature (unknown key, bad or multiple signatures, an SSH
+// signature for another namespace); the message names the commit and the
+// signing key.
 func Verify(commit *object.Commit, keyring *Keyring, now time.Time) (Signer, error) {
 	return verifyObject("commit", commit.Hash, commit.PGPSignature, commit.EncodeWithoutSignature, keyring, now)
 }
@@ -108,14 +130,18 @@ func verifyObject(kind string, id plumbing.Hash, sig string, encode func(plumbin
 	fail := func(k error, format string, args ...any) (Signer, error) {
 		return Signer{}, errorf("verify", "", k, "%s %s: "+format, append([]any{kind, id}, args...)...)
 	}
-	if keyring == nil || len(keyring.entities) == 0 {
+	if keyring.empty() {
 		return fail(ErrInvalid, "no keyring to verify against")
 	}
 	if strings.TrimSpace(sig) == "" {
 		return fail(ErrUnsignedCommit, "no signature")
 	}
-	if strings.HasPrefix(strings.TrimSpace(sig), "-----BEGIN SSH SIGNATURE") {
-		return fail(ErrUntrustedSignature, "SSH signature; only OpenPGP keys are supported")
+	if strings.HasPrefix(strings.TrimSpace(sig), sshSigBegin) {
+		message, err := encodedBytes(encode)
+		if err != nil {
+			return fail(ErrInvalid, "encode: %v", err)
+		}
+		return verifySSH(sig, message, keyring.ssh, fail)
 	}
 	if n := strings.Count(sig, "-----BEGIN PGP SIGNATURE-----"); n != 1 {
 		// Two blocks could pair a valid signature with other content.
@@ -125,14 +151,11 @@ func verifyObject(kind string, id plumbing.Hash, sig string, encode func(plumbin
 	if err != nil {
 		return fail(ErrUntrustedSignature, "unreadable signature: %v", err)
 	}
-	signed := &plumbing.MemoryObject{}
-	if err := encode(signed); err != nil {
-		return fail(ErrInvalid, "encode: %v", err)
-	}
-	r, err := signed.Reader()
+	message, err := encodedBytes(encode)
 	if err != nil {
 		return fail(ErrInvalid, "encode: %v", err)
 	}
+	r := bytes.NewReader(message)
 	at := now
 	if at.IsZero() {
 		at = created
@@ -146,6 +169,21 @@ func verifyObject(kind string, id plumbing.Hash, sig string, encode func(plumbin
 		return fail(ErrUntrustedSignature, "signature by key %s does not verify: %v", issuer, err)
 	}
 	return signerOf(entity, issuer), nil
+}
+
+// encodedBytes is the object as encode writes it without its signature:
+// the signed message.
+func encodedBytes(encode func(plumbing.EncodedObject) error) ([]byte, error) {
+	obj := &plumbing.MemoryObject{}
+	if err := encode(obj); err != nil {
+		return nil, err
+	}
+	r, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
 }
 
 // signatureIssuer reads the key id and creation time from an armored

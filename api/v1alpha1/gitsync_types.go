@@ -59,7 +59,7 @@ type GitSyncSpec struct {
 	// +optional
 	SecretRef *LocalObjectReference `json:"secretRef,omitempty"`
 
-	// Verify requires the head commit to carry a valid OpenPGP signature.
+	// Verify requires the head commit to carry a valid OpenPGP or SSH signature.
 	// +optional
 	Verify *Verification `json:"verify,omitempty"`
 
@@ -120,7 +120,9 @@ type Verification struct {
 	// +optional
 	Mode string `json:"mode,omitempty"`
 	// SecretRef names a Secret whose *.asc entries are the trusted
-	// OpenPGP public keys.
+	// OpenPGP public keys and whose *.pub entries the trusted SSH public
+	// keys (one per line, authorized_keys or allowed_signers style), for
+	// commits signed with git's gpg.format ssh.
 	SecretRef LocalObjectReference `json:"secretRef"`
 	// SigningKeyRef names a Secret whose signing.asc entry is the armored
 	// OpenPGP private key (with its passphrase in passphrase, if it has

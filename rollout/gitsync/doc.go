@@ -4,7 +4,7 @@
 // One reconcile is a numbered recipe, each step in its own file:
 //
 //  1. fetch   source.Fetcher lists the remote refs and fetches only a new commit
-//  2. verify  the head commit's OpenPGP signature, when spec.verify asks
+//  2. verify  the head commit's OpenPGP or SSH signature, when spec.verify asks
 //  3. gate    the schedule's windows decide whether a new revision may go out
 //  4. render  render.Build: kustomize at that commit, SidecarSets injected
 //  5. apply   apply.Manager: dry-run everything, then server-side apply in kind order

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ferry-gitops/ferry/api/v1alpha1"
@@ -83,5 +84,36 @@ func TestVerifiedGitSyncSignsItsAdvanceCommits(t *testing.T) {
 	}
 	if log := repo.BareGit("log", "--format=%s", "-2", "main"); !strings.HasPrefix(log, "rollout(") {
 		t.Fatalf("the last commits are not ferry's advances:\n%s", log)
+	}
+}
+
+// A GitSync whose Secret holds an SSH public key (*.pub) applies commits
+// signed with that key, as `git config gpg.format ssh` signs them, and
+// refuses one signed by another SSH key, naming its fingerprint.
+func TestGitSyncVerifiesSSHSignedCommits(t *testing.T) {
+	e := newEnv(t)
+	trusted, _ := gittest.NewSSHKey(t)
+	stranger, _ := gittest.NewSSHKey(t)
+	e.secret("trusted", map[string][]byte{"deploy.pub": gittest.AuthorizedKey(trusted.PublicKey(), "deploy bot")})
+
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	v1 := repo.CommitSignedWith(map[string]string{
+		"app/kustomization.yaml": kustomization("a.yaml"),
+		"app/a.yaml":             configMap("a", "1"),
+	}, "a 1", gittest.SSHSigner{Key: trusted})
+	s := spec(repo.FileURL())
+	s.Verify = &v1alpha1.Verification{SecretRef: v1alpha1.LocalObjectReference{Name: "trusted"}}
+	e.createGitSync("app", s)
+	e.start(nil)
+	e.waitFor("app", 30*time.Second, "SSH-signed commit applied", appliedAt(v1))
+
+	foreign := repo.CommitSignedWith(map[string]string{"app/a.yaml": configMap("a", "evil")}, "a evil", gittest.SSHSigner{Key: stranger})
+	e.waitFor("app", 30*time.Second, "commit signed by another SSH key refused", func(gs *v1alpha1.GitSync) bool {
+		_, reason, msg := ready(gs)
+		return gs.Status.LastAttemptedRevision == "main@sha1:"+foreign && reason == string(gitsync.ReasonVerificationFailed) &&
+			strings.Contains(msg, ssh.FingerprintSHA256(stranger.PublicKey())) && appliedAt(v1)(gs)
+	})
+	if got := e.configMaps()["a"]; got != "1" {
+		t.Fatalf("ConfigMap a = %q after a refused commit, want 1", got)
 	}
 }

@@ -148,6 +148,13 @@ func (r *Repo) Commit(files map[string]string, msg string) string {
 // go-git so no gpg agent is needed.
 func (r *Repo) CommitSigned(files map[string]string, msg string, key *openpgp.Entity) string {
 	r.t.Helper()
+	return r.commitGoGit(files, msg, git.CommitOptions{SignKey: key})
+}
+
+// commitGoGit commits files with go-git (which signs, when opts say how)
+// and pushes.
+func (r *Repo) commitGoGit(files map[string]string, msg string, opts git.CommitOptions) string {
+	r.t.Helper()
 	r.WriteFiles(files)
 	repo, err := git.PlainOpen(r.Work)
 	if err != nil {
@@ -160,9 +167,9 @@ func (r *Repo) CommitSigned(files map[string]string, msg string, key *openpgp.En
 	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
 		r.t.Fatal(err)
 	}
-	when := r.nextTime()
-	sig := &object.Signature{Name: "Test Author", Email: "author@example.com", When: when}
-	h, err := wt.Commit(msg, &git.CommitOptions{Author: sig, Committer: sig, SignKey: key, AllowEmptyCommits: true})
+	sig := &object.Signature{Name: "Test Author", Email: "author@example.com", When: r.nextTime()}
+	opts.Author, opts.Committer, opts.AllowEmptyCommits = sig, sig, true
+	h, err := wt.Commit(msg, &opts)
 	if err != nil {
 		r.t.Fatal(err)
 	}
