@@ -1,14 +1,11 @@
 package source
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -46,7 +43,7 @@ type WriteBackRequest struct {
 	Author  Identity  // defaults to DefaultIdentity
 	When    time.Time // commit time; required (no clock is read here)
 	// SignKey, if set, signs the commit so it passes ferry's own verify.
-	SignKey *openpgp.Entity
+	SignKey CommitSigner
 	// Expect, if set, is the commit hash the edit was planned against; a
 	// branch at any other commit fails with ErrNonFastForward and nothing
 	// is written.
@@ -197,20 +194,15 @@ func writeCommit(st storer.EncodedObjectStorer, tree, parent plumbing.Hash, req 
 		ParentHashes: []plumbing.Hash{parent},
 	}
 	if req.SignKey != nil {
-		unsigned := &plumbing.MemoryObject{}
-		if err := c.EncodeWithoutSignature(unsigned); err != nil {
-			return plumbing.ZeroHash, err
-		}
-		r, err := unsigned.Reader()
+		message, err := encodedBytes(c.EncodeWithoutSignature)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		var sig bytes.Buffer
-		cfg := &packet.Config{Time: func() time.Time { return req.When }}
-		if err := openpgp.ArmoredDetachSign(&sig, req.SignKey, r, cfg); err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("sign commit: %w", err)
+		sig, err := req.SignKey.SignCommit(message, req.When)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("sign commit with %s: %w", req.SignKey.KeyName(), err)
 		}
-		c.PGPSignature = sig.String()
+		c.PGPSignature = sig
 	}
 	obj := st.NewEncodedObject()
 	if err := c.Encode(obj); err != nil {

@@ -3,6 +3,8 @@ package source
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +96,7 @@ func TestWriteBackNewFileAndSigned(t *testing.T) {
 	res, err := WriteBack(context.Background(), WriteBackRequest{
 		URL: repo.FileURL(), Branch: "main", Path: "b/c/new.yaml",
 		Edit:    func(old []byte) ([]byte, error) { return []byte("created\n"), nil },
-		Message: "add", When: commitTime, SignKey: key,
+		Message: "add", When: commitTime, SignKey: PGPSigner(key),
 		Author: Identity{Name: "Batch Bot", Email: "bot@example.com"},
 	})
 	if err != nil {
@@ -189,4 +191,46 @@ func TestWriteBackInvalid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An advance commit signed with an SSH key verifies against that key's
+// public half (ferry's own verify), and `git verify-commit` accepts it
+// with the key in an allowed_signers file (when ssh-keygen is installed).
+func TestWriteBackSignedWithSSHKey(t *testing.T) {
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	repo.Commit(map[string]string{"a.yaml": "a\n"}, "initial")
+	key, keyPEM := gittest.NewSSHKey(t)
+	signer, err := SigningKeyFromSecret(map[string][]byte{SigningSSHKeyEntry: keyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := WriteBack(context.Background(), WriteBackRequest{
+		URL: repo.FileURL(), Branch: "main", Path: "a.yaml",
+		Edit:    func(old []byte) ([]byte, error) { return []byte("b\n"), nil },
+		Message: "edit", When: commitTime, SignKey: signer,
+		Author: Identity{Name: "Batch Bot", Email: "bot@example.com"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetched := mustFetch(t, NewFetcher(DefaultFetcherOptions()), Request{URL: repo.FileURL()})
+	keyring, err := KeyringFromSecret(map[string][]byte{"bot.pub": gittest.AuthorizedKey(key.PublicKey(), "batch bot")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fetched.Hash != res.Hash {
+		t.Fatalf("fetched %s, wrote %s", fetched.Hash, res.Hash)
+	}
+	if _, err := Verify(fetched.Commit, keyring, time.Now()); err != nil {
+		t.Fatalf("ferry's own SSH-signed commit does not verify: %v", err)
+	}
+
+	gittest.SSHKeygenSigner(t, keyPEM) // skips without ssh-keygen
+	allowed := filepath.Join(t.TempDir(), "allowed_signers")
+	if err := os.WriteFile(allowed, append([]byte("bot@example.com "), gittest.AuthorizedKey(key.PublicKey(), "")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	repo.Git("fetch", "--quiet", "origin")
+	out := repo.Git("-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile="+allowed, "verify-commit", "--raw", res.Hash.String())
+	t.Logf("git verify-commit: %s", out)
 }

@@ -125,8 +125,9 @@ type Verification struct {
 	// commits signed with git's gpg.format ssh.
 	SecretRef LocalObjectReference `json:"secretRef"`
 	// SigningKeyRef names a Secret whose signing.asc entry is the armored
-	// OpenPGP private key (with its passphrase in passphrase, if it has
-	// one) that ferry signs its own commits with: the batches
+	// OpenPGP private key, or whose signing.key entry is the OpenSSH
+	// private key (with its passphrase in passphrase, if it has one),
+	// that ferry signs its own commits with: the batches
 	// spec.schedule.advance commits. Its public key must be one SecretRef
 	// trusts. Without it, a verified GitSync does not advance on a
 	// schedule: ferry would commit a revision it then refuses to apply.

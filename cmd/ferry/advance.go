@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/go-git/go-git/v5"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -74,7 +73,7 @@ type advanceFlags struct {
 	push, force, dryRun         bool
 	pathSet                     bool // --path given, even as ""
 	output                      string
-	signKey                     string // file with an armored OpenPGP private key
+	signKey                     string // file with an armored OpenPGP or an OpenSSH private key
 }
 
 func newAdvanceCommand() *cobra.Command {
@@ -101,7 +100,7 @@ func newAdvanceCommand() *cobra.Command {
 	fl.StringVarP(&f.message, "message", "m", "", "commit message (default: rollout(<ns>/<name>): batch <k>/<n> (partition <from>→<to>))")
 	fl.BoolVar(&f.force, "force", false, "advance past an unhealthy batch, skip batches, raise the partition, or edit a shared file")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "plan and print the edit, commit nothing")
-	fl.StringVar(&f.signKey, "sign-key", "", "sign the commit with this armored OpenPGP private key file, for a GitSync with spec.verify\n(passphrase, if any, from $FERRY_SIGN_KEY_PASSPHRASE)")
+	fl.StringVar(&f.signKey, "sign-key", "", "sign the commit with this private key file, armored OpenPGP or OpenSSH (an SSH signature,\nas git's gpg.format ssh), for a GitSync with spec.verify (passphrase, if any, from\n$FERRY_SIGN_KEY_PASSPHRASE)")
 	f.kube.addFlags(fl, "namespace, when the argument is a bare NAME (default: the context's, else default)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.MarkFlagsMutuallyExclusive("next", "to-batch", "partition")
@@ -270,7 +269,7 @@ func (w advanceWhere) writeBack(f *advanceFlags, now time.Time) source.WriteBack
 }
 
 // signingKey reads --sign-key, if given.
-func (f *advanceFlags) signingKey() (*openpgp.Entity, error) {
+func (f *advanceFlags) signingKey() (source.CommitSigner, error) {
 	if f.signKey == "" {
 		return nil, nil
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -193,7 +192,7 @@ func metaTimePtr(t time.Time) *metav1.Time {
 // when it does. A verified GitSync without one does not advance, since
 // ferry would refuse its own unsigned commit at the next sync and the
 // rollout would stall on it.
-func (r *Reconciler) signingKey(ctx context.Context, gs *v1alpha1.GitSync) (*openpgp.Entity, error) {
+func (r *Reconciler) signingKey(ctx context.Context, gs *v1alpha1.GitSync) (source.CommitSigner, error) {
 	v := gs.Spec.Verify
 	if v == nil {
 		return nil, nil

@@ -117,3 +117,47 @@ func TestGitSyncVerifiesSSHSignedCommits(t *testing.T) {
 		t.Fatalf("ConfigMap a = %q after a refused commit, want 1", got)
 	}
 }
+
+// A GitSync that trusts only an SSH key advances on a schedule with an SSH
+// signing key (signing.key): ferry's advance commits carry SSH signatures
+// that its own verification accepts, up to the last batch.
+func TestSSHVerifiedGitSyncAdvancesWithAnSSHKey(t *testing.T) {
+	e := newEnv(t)
+	enginetest.Start(t, e.c.Config, e.ns)
+	key, keyPEM := gittest.NewSSHKey(t)
+	e.secret("trusted", map[string][]byte{"deploy.pub": gittest.AuthorizedKey(key.PublicKey(), "deploy bot")})
+	e.secret("signer", map[string][]byte{"signing.key": keyPEM})
+
+	repo := gittest.NewRepo(t, t.TempDir(), "app.git")
+	signer := gittest.SSHSigner{Key: key}
+	repo.CommitSignedWith(map[string]string{
+		"app/kustomization.yaml": kustomization("cloneset.yaml"),
+		"app/cloneset.yaml":      demoCloneSet("demo:1", 0),
+	}, "demo 1", signer)
+	v2 := repo.CommitSignedWith(map[string]string{"app/cloneset.yaml": demoCloneSet("demo:2", 3)}, "demo 2: batch 1 of 3", signer)
+	s := spec(repo.FileURL())
+	s.Verify = &v1alpha1.Verification{SecretRef: v1alpha1.LocalObjectReference{Name: "trusted"},
+		SigningKeyRef: &v1alpha1.LocalObjectReference{Name: "signer"}}
+	e.createGitSync("app", s)
+	e.start(func(o *gitsync.Options) { o.Schedule.Cron = schedule.CronOptions{Seconds: true} })
+	e.waitFor("app", 60*time.Second, "signed batch 1 applied", func(gs *v1alpha1.GitSync) bool {
+		b := gs.Status.Batches
+		return appliedAt(v2)(gs) && len(b) == 1 && b[0].Batch != nil && *b[0].Batch == 1 && b[0].Healthy
+	})
+	e.updateGitSync("app", func(gs *v1alpha1.GitSync) {
+		gs.Spec.Schedule = &schedule.Schedule{Advance: []schedule.AdvanceTrigger{
+			{Cron: "*/2 * * * * *", RequireHealthyFor: &metav1.Duration{Duration: time.Second}},
+		}}
+	})
+	done := e.waitFor("app", 90*time.Second, "batch 3 of 3 by schedule, SSH-signed", func(gs *v1alpha1.GitSync) bool {
+		b := gs.Status.Batches
+		return len(b) == 1 && b[0].Batch != nil && *b[0].Batch == 3 && b[0].Healthy
+	})
+	head := strings.TrimSpace(repo.BareGit("rev-parse", "main"))
+	if !appliedAt(head)(done) {
+		t.Fatalf("applied %s, want main's head %s (ferry's own SSH-signed commit)", done.Status.LastAppliedRevision, head)
+	}
+	if sig := repo.BareGit("cat-file", "commit", head); !strings.Contains(sig, "-----BEGIN SSH SIGNATURE-----") || !strings.Contains(sig, "rollout(") {
+		t.Fatalf("main's head is not ferry's SSH-signed advance:\n%s", sig)
+	}
+}
