@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-gitops/ferry/rollout/cloneset/internal/rollouttest"
 	"github.com/ferry-gitops/ferry/rollout/cloneset/plan"
@@ -208,7 +209,7 @@ func TestInPlaceOnlyRefusesNonImageChange(t *testing.T) {
 	if !strings.Contains(msg, plan.ErrNotInPlace.Error()) {
 		t.Errorf("FailedUpdate message %q does not say why", msg)
 	}
-	if !hasEvent(e.events(t, "demo"), "FailedUpdate", "InPlaceOnly") {
+	if !e.eventuallyEvent(t, "demo", "FailedUpdate", "InPlaceOnly") {
 		t.Errorf("no FailedUpdate event naming InPlaceOnly; events: %v", e.events(t, "demo"))
 	}
 	if got := podNames(e.obs.Pods()); strings.Join(got, ",") != strings.Join(names, ",") || cs.Status.UpdatedReplicas != 0 {
@@ -245,4 +246,21 @@ func hasEvent(events []corev1.Event, reason, contains string) bool {
 		}
 	}
 	return false
+}
+
+// eventuallyEvent waits up to 10 s for a CloneSet event with reason and a
+// message containing text: events are written by a broadcaster in the
+// background, after the status that reports the same thing.
+func (e *env) eventuallyEvent(t *testing.T, name, reason, contains string) bool {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if hasEvent(e.events(t, name), reason, contains) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

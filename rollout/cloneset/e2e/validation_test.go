@@ -66,7 +66,7 @@ func TestInvalidCloneSetIsNotActedOn(t *testing.T) {
 			if c.Reason != controller.ConditionReasonFailedValidation || !strings.Contains(c.Message, tc.field) {
 				t.Errorf("Stalled = %s %q, want reason %s naming %s", c.Reason, c.Message, controller.ConditionReasonFailedValidation, tc.field)
 			}
-			if !hasEvent(e.events(t, tc.name), string(controller.ReasonFailedValidation), tc.field) {
+			if !e.eventuallyEvent(t, tc.name, string(controller.ReasonFailedValidation), tc.field) {
 				t.Errorf("no FailedValidation event naming %s: %v", tc.field, e.events(t, tc.name))
 			}
 			if n := e.podsOf(t, tc.name); n != 0 || cs.Status.Replicas != 0 {
