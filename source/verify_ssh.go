@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -27,24 +28,42 @@ const (
 	sshSigNamespace = "git"
 )
 
-// sshKey is a trusted SSH public key and the comment it had in the Secret.
+// sshKey is a trusted SSH public key, the comment it had in the Secret,
+// and the namespaces an allowed_signers line limits it to (nil: any).
 type sshKey struct {
-	key     ssh.PublicKey
-	comment string
+	key        ssh.PublicKey
+	comment    string
+	namespaces []string
 }
 
 // parseSSHKeys reads OpenSSH public keys, one per line (an authorized_keys
-// or allowed_signers file: options or principals before the key are
-// ignored). Blank lines and # comments are skipped.
+// or allowed_signers file: principals before the key are ignored, a
+// namespaces="..." option is kept). Blank lines and # comments are skipped.
 func parseSSHKeys(data []byte) ([]sshKey, error) {
 	var out []sshKey
-	for rest := data; len(bytes.TrimSpace(rest)) > 0; {
-		key, comment, _, next, err := ssh.ParseAuthorizedKey(rest)
-		if err != nil {
-			return nil, err
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
-		out = append(out, sshKey{key: key, comment: comment})
-		rest = next
+		key, comment, options, _, err := ssh.ParseAuthorizedKey([]byte(line))
+		if err != nil {
+			// an allowed_signers line with options: principals first
+			_, after, ok := strings.Cut(line, " ")
+			if !ok {
+				return nil, fmt.Errorf("line %d: %w", i+1, err)
+			}
+			if key, comment, options, _, err = ssh.ParseAuthorizedKey([]byte(after)); err != nil {
+				return nil, fmt.Errorf("line %d: %w", i+1, err)
+			}
+		}
+		k := sshKey{key: key, comment: comment}
+		for _, o := range options {
+			if v, ok := strings.CutPrefix(o, "namespaces="); ok {
+				k.namespaces = strings.Split(strings.Trim(v, `"`), ",")
+			}
+		}
+		out = append(out, k)
 	}
 	if len(out) == 0 {
 		return nil, errors.New("no public key")
@@ -135,6 +154,9 @@ func verifySSH(armored string, message []byte, keys []sshKey, fail func(error, s
 	}
 	if sig.Namespace != sshSigNamespace {
 		return fail(ErrUntrustedSignature, "SSH signature by key %s is for namespace %q, not %q", fp, sig.Namespace, sshSigNamespace)
+	}
+	if trusted.namespaces != nil && !slices.Contains(trusted.namespaces, sshSigNamespace) {
+		return fail(ErrUntrustedSignature, "SSH key %s is trusted only for namespaces %s, not %q", fp, strings.Join(trusted.namespaces, ","), sshSigNamespace)
 	}
 	var s ssh.Signature
 	if err := ssh.Unmarshal(sig.Signature, &s); err != nil {

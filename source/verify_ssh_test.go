@@ -75,6 +75,24 @@ func TestVerifySSH(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("allowed_signers namespaces", func(t *testing.T) {
+		line := func(ns string) []byte {
+			return append([]byte(`ops@example.com namespaces="`+ns+`" `), gittest.AuthorizedKey(trusted.PublicKey(), "deploy bot")...)
+		}
+		for ns, ok := range map[string]bool{"file,git": true, "file": false} {
+			k, err := KeyringFromSecret(map[string][]byte{"deploy.pub": line(ns)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Verify(fetch(signed), k, time.Now())
+			if ok && err != nil {
+				t.Errorf("namespaces=%q: %v", ns, err)
+			}
+			if !ok && (!errors.Is(err, ErrUntrustedSignature) || !strings.Contains(err.Error(), "trusted only for namespaces file")) {
+				t.Errorf("namespaces=%q: err = %v, want untrusted for git", ns, err)
+			}
+		}
+	})
 	moved := *fetch(foreign)
 	moved.PGPSignature = fetch(signed).PGPSignature
 	for _, tc := range []struct {
