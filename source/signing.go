@@ -2,16 +2,15 @@ package source
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/ferry-gitops/ferry/source/internal/sshsig"
 )
 
 // Secret keys of a signing Secret (GitSync spec.verify.signingKeyRef).
@@ -55,32 +54,7 @@ func SSHSigner(key ssh.Signer) CommitSigner { return sshSigner{key} }
 type sshSigner struct{ key ssh.Signer }
 
 func (s sshSigner) SignCommit(message []byte, _ time.Time) (string, error) {
-	data, err := sshSignedData(sshSigNamespace, "sha512", message)
-	if err != nil {
-		return "", err
-	}
-	var sig *ssh.Signature
-	if as, ok := s.key.(ssh.AlgorithmSigner); ok && s.key.PublicKey().Type() == ssh.KeyAlgoRSA {
-		sig, err = as.SignWithAlgorithm(rand.Reader, data, ssh.KeyAlgoRSASHA512)
-	} else {
-		sig, err = s.key.Sign(rand.Reader, data)
-	}
-	if err != nil {
-		return "", err
-	}
-	blob := append([]byte(sshSigMagic), ssh.Marshal(sshSignature{
-		Version: sshSigVersion, PublicKey: s.key.PublicKey().Marshal(), Namespace: sshSigNamespace,
-		HashAlg: "sha512", Signature: ssh.Marshal(sig),
-	})...)
-	enc := base64.StdEncoding.EncodeToString(blob)
-	var out strings.Builder
-	out.WriteString(sshSigBegin + "\n")
-	for len(enc) > 76 {
-		out.WriteString(enc[:76] + "\n")
-		enc = enc[76:]
-	}
-	out.WriteString(enc + "\n" + sshSigEnd + "\n")
-	return out.String(), nil
+	return sshsig.Sign(s.key, sshSigNamespace, message)
 }
 
 func (s sshSigner) KeyName() string { return "SSH key " + ssh.FingerprintSHA256(s.key.PublicKey()) }

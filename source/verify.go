@@ -15,6 +15,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/ferry-gitops/ferry/source/internal/sshsig"
 )
 
 // Keyring is the set of public keys a GitSync trusts: OpenPGP keys, and
@@ -136,11 +138,11 @@ func verifyObject(kind string, id plumbing.Hash, sig string, encode func(plumbin
 	if strings.TrimSpace(sig) == "" {
 		return fail(ErrUnsignedCommit, "no signature")
 	}
-	if strings.HasPrefix(strings.TrimSpace(sig), sshSigBegin) {
-		message, err := encodedBytes(encode)
-		if err != nil {
-			return fail(ErrInvalid, "encode: %v", err)
-		}
+	message, err := encodedBytes(encode)
+	if err != nil {
+		return fail(ErrInvalid, "encode: %v", err)
+	}
+	if strings.HasPrefix(strings.TrimSpace(sig), sshsig.Begin) {
 		return verifySSH(sig, message, keyring.ssh, fail)
 	}
 	if n := strings.Count(sig, "-----BEGIN PGP SIGNATURE-----"); n != 1 {
@@ -151,16 +153,11 @@ func verifyObject(kind string, id plumbing.Hash, sig string, encode func(plumbin
 	if err != nil {
 		return fail(ErrUntrustedSignature, "unreadable signature: %v", err)
 	}
-	message, err := encodedBytes(encode)
-	if err != nil {
-		return fail(ErrInvalid, "encode: %v", err)
-	}
-	r := bytes.NewReader(message)
 	at := now
 	if at.IsZero() {
 		at = created
 	}
-	entity, err := openpgp.CheckArmoredDetachedSignature(keyring.entities, r, strings.NewReader(sig),
+	entity, err := openpgp.CheckArmoredDetachedSignature(keyring.entities, bytes.NewReader(message), strings.NewReader(sig),
 		&packet.Config{Time: func() time.Time { return at }})
 	switch {
 	case errors.Is(err, pgperrors.ErrUnknownIssuer):

@@ -2,31 +2,22 @@ package source
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/ferry-gitops/ferry/source/internal/sshsig"
 )
 
 // Commits signed with `git config gpg.format ssh` carry an OpenSSH
-// signature (PROTOCOL.sshsig in OpenSSH's sources): an armored blob that
-// names the signing public key, a namespace ("git" for git objects) and a
-// hash algorithm, over a wrapper of the hash of the signed data. ferry trusts
-// such a signature when its public key is one of the Secret's *.pub keys,
-// its namespace is "git", and the signature verifies.
+// signature (package sshsig). ferry trusts such a signature when its
+// public key is one of the Secret's *.pub keys, its namespace is "git",
+// and the signature verifies.
 
-const (
-	sshSigBegin     = "-----BEGIN SSH SIGNATURE-----"
-	sshSigEnd       = "-----END SSH SIGNATURE-----"
-	sshSigMagic     = "SSHSIG"
-	sshSigVersion   = 1
-	sshSigNamespace = "git"
-)
+const sshSigNamespace = "git" // the namespace git signs objects in
 
 // sshKey is a trusted SSH public key, the comment it had in the Secret,
 // and the namespaces an allowed_signers line limits it to (nil: any).
@@ -71,69 +62,13 @@ func parseSSHKeys(data []byte) ([]sshKey, error) {
 	return out, nil
 }
 
-// sshSignature is the decoded blob of an armored SSH signature.
-type sshSignature struct {
-	Version   uint32
-	PublicKey []byte
-	Namespace string
-	Reserved  string
-	HashAlg   string
-	Signature []byte
-}
-
-func parseSSHSignature(armored string) (*sshSignature, error) {
-	s := strings.TrimSpace(armored)
-	if !strings.HasPrefix(s, sshSigBegin) || !strings.HasSuffix(s, sshSigEnd) {
-		return nil, errors.New("not an armored SSH signature")
-	}
-	body := strings.Join(strings.Fields(s[len(sshSigBegin):len(s)-len(sshSigEnd)]), "")
-	raw, err := base64.StdEncoding.DecodeString(body)
-	if err != nil {
-		return nil, fmt.Errorf("base64: %w", err)
-	}
-	if !bytes.HasPrefix(raw, []byte(sshSigMagic)) {
-		return nil, errors.New("no SSHSIG preamble")
-	}
-	var sig sshSignature
-	if err := ssh.Unmarshal(raw[len(sshSigMagic):], &sig); err != nil {
-		return nil, err
-	}
-	if sig.Version != sshSigVersion {
-		return nil, fmt.Errorf("version %d, want %d", sig.Version, sshSigVersion)
-	}
-	return &sig, nil
-}
-
-// sshSignedData is what an SSH signature signs: a wrapper holding the
-// namespace and the hash of the message.
-func sshSignedData(namespace, hashAlg string, message []byte) ([]byte, error) {
-	var sum []byte
-	switch hashAlg {
-	case "sha256":
-		h := sha256.Sum256(message)
-		sum = h[:]
-	case "sha512":
-		h := sha512.Sum512(message)
-		sum = h[:]
-	default:
-		return nil, fmt.Errorf("hash algorithm %q (want sha256 or sha512)", hashAlg)
-	}
-	wrapped := ssh.Marshal(struct {
-		Namespace string
-		Reserved  string
-		HashAlg   string
-		Hash      []byte
-	}{namespace, "", hashAlg, sum})
-	return append([]byte(sshSigMagic), wrapped...), nil
-}
-
 // verifySSH checks an armored SSH signature over message against keys.
 // fail builds the error (with the object's kind and id).
 func verifySSH(armored string, message []byte, keys []sshKey, fail func(error, string, ...any) (Signer, error)) (Signer, error) {
-	if strings.Count(armored, sshSigBegin) != 1 {
-		return fail(ErrUntrustedSignature, "%d signature blocks, want exactly one", strings.Count(armored, sshSigBegin))
+	if strings.Count(armored, sshsig.Begin) != 1 {
+		return fail(ErrUntrustedSignature, "%d signature blocks, want exactly one", strings.Count(armored, sshsig.Begin))
 	}
-	sig, err := parseSSHSignature(armored)
+	sig, err := sshsig.Parse(armored)
 	if err != nil {
 		return fail(ErrUntrustedSignature, "unreadable SSH signature: %v", err)
 	}
@@ -166,7 +101,7 @@ func verifySSH(armored string, message []byte, keys []sshKey, fail func(error, s
 		// SHA-1 RSA signatures are not allowed in this format
 		return fail(ErrUntrustedSignature, "SSH signature by key %s uses ssh-rsa (SHA-1)", fp)
 	}
-	signed, err := sshSignedData(sig.Namespace, sig.HashAlg, message)
+	signed, err := sshsig.SignedData(sig.Namespace, sig.HashAlg, message)
 	if err != nil {
 		return fail(ErrUntrustedSignature, "SSH signature by key %s: %v", fp, err)
 	}

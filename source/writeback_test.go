@@ -231,6 +231,6 @@ func TestWriteBackSignedWithSSHKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo.Git("fetch", "--quiet", "origin")
-	out := repo.Git("-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile="+allowed, "verify-commit", "--raw", res.Hash.String())
-	t.Logf("git verify-commit: %s", out)
+	// fails the test unless git accepts the signature
+	repo.Git("-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile="+allowed, "verify-commit", res.Hash.String())
 }

@@ -61,16 +61,15 @@ func (r *Reconciler) advanceBatches(ctx context.Context, gs *v1alpha1.GitSync) (
 		}
 		return wait, nil
 	}
-	w, err := r.writer(ctx, gs, now)
+	w, setupErr := r.writer(ctx, gs, now)
 	committed := false
 	for _, b := range candidates {
-		ok := false
+		ok, err := false, setupErr // a tick that cannot commit fails every candidate
 		if err == nil {
 			ok, err = r.commitNextBatch(ctx, gs, w, b)
 		}
 		if err != nil {
 			r.eventf(gs, corev1.EventTypeWarning, ReasonAdvanceFailed, "CloneSet %s/%s: %v", b.Namespace, b.Name, err)
-			err = w.setupErr
 			continue
 		}
 		committed = committed || ok
@@ -119,30 +118,30 @@ type advanceWriter struct {
 	wb       source.WriteBackRequest
 	snapshot advance.SnapshotFunc
 	expect   string // hash the branch must be at
-	setupErr error  // why no commit can be made this tick, for every candidate
 }
 
 // writer prepares the tick's commits: branch, credentials and signing key
-// are read once, not per CloneSet.
+// are read once, not per CloneSet. An error means no commit can be made
+// this tick.
 func (r *Reconciler) writer(ctx context.Context, gs *v1alpha1.GitSync, now time.Time) (*advanceWriter, error) {
-	w := &advanceWriter{branch: sourceRef(gs.Spec.Ref).Branch, expect: source.RevisionHash(gs.Status.LastAppliedRevision)}
-	w.setupErr = func() error {
-		if w.branch == "" {
-			return fmt.Errorf("spec.ref follows a tag or commit; ferry can only commit to a branch")
-		}
-		auth, err := advance.GitSyncAuth(ctx, r.kube, gs, gs.Spec.URL)
-		if err != nil {
-			return err
-		}
-		signKey, err := r.signingKey(ctx, gs)
-		if err != nil {
-			return err
-		}
-		w.wb = source.WriteBackRequest{URL: gs.Spec.URL, Auth: auth, Branch: w.branch, When: now, Push: true, Timeout: r.timeout(gs), SignKey: signKey}
-		w.snapshot = advance.RemoteSnapshot(r.fetcher, gs.Spec.URL, w.branch, auth)
-		return nil
-	}()
-	return w, w.setupErr
+	branch := sourceRef(gs.Spec.Ref).Branch
+	if branch == "" {
+		return nil, fmt.Errorf("spec.ref follows a tag or commit; ferry can only commit to a branch")
+	}
+	auth, err := advance.GitSyncAuth(ctx, r.kube, gs, gs.Spec.URL)
+	if err != nil {
+		return nil, err
+	}
+	signKey, err := r.signingKey(ctx, gs)
+	if err != nil {
+		return nil, err
+	}
+	return &advanceWriter{
+		branch:   branch,
+		wb:       source.WriteBackRequest{URL: gs.Spec.URL, Auth: auth, Branch: branch, When: now, Push: true, Timeout: r.timeout(gs), SignKey: signKey},
+		snapshot: advance.RemoteSnapshot(r.fetcher, gs.Spec.URL, branch, auth),
+		expect:   source.RevisionHash(gs.Status.LastAppliedRevision),
+	}, nil
 }
 
 // commitNextBatch commits batch+1 of one CloneSet to the GitSync's branch.

@@ -2,9 +2,6 @@ package gittest
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/sha512"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -15,12 +12,13 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/ferry-gitops/ferry/source/internal/sshsig"
 )
 
-// SSHSigner signs git objects the way `git config gpg.format ssh` does:
-// an OpenSSH signature (OpenSSH's PROTOCOL.sshsig) with namespace
-// Namespace ("git" unless a test wants a wrong one), hashed with SHA-512.
-// It implements go-git's Signer.
+// SSHSigner signs git objects the way `git config gpg.format ssh` does,
+// with namespace Namespace ("git" unless a test wants a wrong one). It
+// implements go-git's Signer.
 type SSHSigner struct {
 	Key       ssh.Signer
 	Namespace string
@@ -36,30 +34,8 @@ func (s SSHSigner) Sign(message io.Reader) ([]byte, error) {
 	if ns == "" {
 		ns = "git"
 	}
-	digest := sha512.Sum512(msg)
-	toSign := append([]byte("SSHSIG"), ssh.Marshal(struct {
-		Namespace, Reserved, Hash string
-		Digest                    []byte
-	}{ns, "", "sha512", digest[:]})...)
-	sig, err := s.Key.Sign(rand.Reader, toSign)
-	if err != nil {
-		return nil, err
-	}
-	blob := append([]byte("SSHSIG"), ssh.Marshal(struct {
-		Version                   uint32
-		PublicKey                 []byte
-		Namespace, Reserved, Hash string
-		Signature                 []byte
-	}{1, s.Key.PublicKey().Marshal(), ns, "", "sha512", ssh.Marshal(sig)})...)
-	var out bytes.Buffer
-	out.WriteString("-----BEGIN SSH SIGNATURE-----\n")
-	enc := base64.StdEncoding.EncodeToString(blob)
-	for len(enc) > 70 {
-		out.WriteString(enc[:70] + "\n")
-		enc = enc[70:]
-	}
-	out.WriteString(enc + "\n-----END SSH SIGNATURE-----\n")
-	return out.Bytes(), nil
+	sig, err := sshsig.Sign(s.Key, ns, msg)
+	return []byte(sig), err
 }
 
 // SSHKeygenSigner signs with `ssh-keygen -Y sign -n git`, as git does: the

@@ -32,15 +32,14 @@ const maxChain = 6
 // different pods run in parallel; writes to one pod run in order in one
 // goroutine, so the last pod recorded for a name is the newest.
 type written struct {
-	mu        sync.Mutex
-	pods      map[string]*corev1.Pod // patched, as returned
-	created   []*corev1.Pod
-	createdBy map[string]*corev1.Pod // created, by name
-	deleted   map[string]bool
+	mu      sync.Mutex
+	pods    map[string]*corev1.Pod // patched, as returned
+	created map[string]*corev1.Pod // created, as returned
+	deleted map[string]bool
 }
 
 func newWritten() *written {
-	return &written{pods: map[string]*corev1.Pod{}, createdBy: map[string]*corev1.Pod{}, deleted: map[string]bool{}}
+	return &written{pods: map[string]*corev1.Pod{}, created: map[string]*corev1.Pod{}, deleted: map[string]bool{}}
 }
 
 func (w *written) patched(pod *corev1.Pod) {
@@ -52,8 +51,7 @@ func (w *written) patched(pod *corev1.Pod) {
 func (w *written) create(pod *corev1.Pod) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.created = append(w.created, pod)
-	w.createdBy[pod.Name] = pod
+	w.created[pod.Name] = pod
 }
 
 // createdPod is the pod this pass created under name, as the create
@@ -61,7 +59,7 @@ func (w *written) create(pod *corev1.Pod) {
 func (w *written) createdPod(name string) *corev1.Pod {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.createdBy[name]
+	return w.created[name]
 }
 
 func (w *written) remove(name string) {
@@ -81,7 +79,7 @@ func canChain(p *pass, pl plan.Plan, err error) bool {
 // next is the pass that follows p: the same CloneSet and revisions, p's
 // pods with p's writes applied (patched pods replaced by what the API
 // returned, deleted pods no longer active, created pods added, as their
-// last write returned them). A deleted
+// last write returned them; the planner orders pods itself). A deleted
 // pod stays claimed (its instance id is taken until it is gone) and is
 // remembered as deleted by every later pass of the chain: the object
 // claimed for it is the one read before the delete.

@@ -54,9 +54,7 @@ func StartEngine(t testing.TB, cfg *rest.Config, opts engine.Options) *Engine {
 }
 
 // Stop cancels the engine and waits until every goroutine it started has
-// ended: the kill of the kill-and-restart test. It lets go of the engine,
-// whose caches the test's cleanup would otherwise keep alive until the end
-// of the test (the benchmark measures the heap of later rollouts).
+// ended: the kill of the kill-and-restart test.
 func (e *Engine) Stop(t testing.TB) {
 	t.Helper()
 	if e.cancel == nil {
@@ -64,7 +62,6 @@ func (e *Engine) Stop(t testing.TB) {
 	}
 	e.cancel()
 	e.cancel = nil
-	defer func() { e.Engine = nil }()
 	select {
 	case err := <-e.done:
 		if err != nil {
